@@ -26,7 +26,9 @@ pub struct MethodArn {
 #[non_exhaustive]
 pub enum MethodArnError {
     /// When the string does not have the six `:`-separated parts of an ARN.
-    #[error("a method arn has the form arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<verb>/<path>")]
+    #[error(
+        "a method arn has the form arn:<partition>:execute-api:<region>:<account>:<api>/<stage>/<verb>/<path>"
+    )]
     Shape,
     /// When the ARN names another service than `execute-api`.
     #[error("a method arn names the execute-api service")]
@@ -44,14 +46,9 @@ impl MethodArn {
     /// covers more than this API and stage.
     pub fn parse(arn: &str) -> Result<Self, MethodArnError> {
         let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(rest)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(rest)) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(MethodArnError::Shape);
         };
         if service != "execute-api" {
@@ -126,7 +123,11 @@ impl MethodArn {
     }
 }
 
-fn check(part: &str, name: &'static str, allowed: impl Fn(u8) -> bool) -> Result<(), MethodArnError> {
+fn check(
+    part: &str,
+    name: &'static str,
+    allowed: impl Fn(u8) -> bool,
+) -> Result<(), MethodArnError> {
     if part.is_empty() || !part.bytes().all(allowed) {
         return Err(MethodArnError::Part(name));
     }
@@ -151,8 +152,7 @@ impl std::str::FromStr for MethodArn {
 mod tests {
     use super::*;
 
-    const DEEP: &str =
-        "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/presigned-url/a/b/2024-01-01T00:00:00Z";
+    const DEEP: &str = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/presigned-url/a/b/2024-01-01T00:00:00Z";
 
     #[test]
     fn path_with_colons_and_slashes_stays_whole() {
@@ -177,15 +177,15 @@ mod tests {
 
     #[test]
     fn root_resource_has_an_empty_path() {
-        let arn = MethodArn::parse("arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/")
-            .unwrap();
+        let arn =
+            MethodArn::parse("arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/").unwrap();
         assert_eq!((arn.verb(), arn.path()), ("GET", ""));
     }
 
     #[test]
     fn other_partitions_are_kept() {
-        let arn =
-            MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:abc/v1/POST/x").unwrap();
+        let arn = MethodArn::parse("arn:aws-cn:execute-api:cn-north-1:123456789012:abc/v1/POST/x")
+            .unwrap();
         assert_eq!(arn.stage_wide(), "arn:aws-cn:execute-api:cn-north-1:123456789012:abc/v1/*/*");
     }
 
@@ -198,12 +198,24 @@ mod tests {
             ("arn:aws:execute-api:eu-west-1:123456789012:abc/prod/", MethodArnError::Part("verb")),
             ("arn:aws:lambda:eu-west-1:123456789012:abc/prod/GET/x", MethodArnError::Service),
             ("urn:aws:execute-api:eu-west-1:123456789012:abc/prod/GET/x", MethodArnError::Shape),
-            ("arn:aws:execute-api:eu-west-1:123456789012:*/prod/GET/x", MethodArnError::Part("api id")),
-            ("arn:aws:execute-api:eu-west-1:123456789012:abc/*/GET/x", MethodArnError::Part("stage")),
+            (
+                "arn:aws:execute-api:eu-west-1:123456789012:*/prod/GET/x",
+                MethodArnError::Part("api id"),
+            ),
+            (
+                "arn:aws:execute-api:eu-west-1:123456789012:abc/*/GET/x",
+                MethodArnError::Part("stage"),
+            ),
             ("arn:aws:execute-api:*:123456789012:abc/prod/GET/x", MethodArnError::Part("region")),
-            ("arn:aws:execute-api:eu-west-1:12345678901?:abc/prod/GET/x", MethodArnError::Part("account")),
+            (
+                "arn:aws:execute-api:eu-west-1:12345678901?:abc/prod/GET/x",
+                MethodArnError::Part("account"),
+            ),
             ("arn:aws:execute-api:eu-west-1::abc/prod/GET/x", MethodArnError::Part("account")),
-            ("arn:aws:execute-api:eu-west-1:123456789012:/prod/GET/x", MethodArnError::Part("api id")),
+            (
+                "arn:aws:execute-api:eu-west-1:123456789012:/prod/GET/x",
+                MethodArnError::Part("api id"),
+            ),
         ];
         for (arn, want) in cases {
             assert_eq!(MethodArn::parse(arn), Err(want), "{arn:?}");

@@ -3,7 +3,9 @@
 //! Built from the typed structs of `aws_lambda_events`, never from JSON text.
 //! Each answer holds one statement for `execute-api:Invoke` on one resource.
 
-use aws_lambda_events::apigw::{ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse};
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerPolicy, ApiGatewayCustomAuthorizerResponse,
+};
 use aws_lambda_events::iam::{IamPolicyEffect, IamPolicyStatement};
 use serde_json::{Map, Value};
 
