@@ -204,7 +204,7 @@ struct Fetcher {
     cache: Cache<(), Arc<Snapshot>>,
     /// The keys of the last fetch that succeeded, kept through failures.
     last_good: Mutex<Arc<KeySet>>,
-    /// When the last fetch started, for the cooldown.
+    /// When the last fetch started or ended, for the cooldown.
     last_fetch: Mutex<Option<Instant>>,
 }
 
@@ -291,8 +291,12 @@ impl Fetcher {
     }
 
     async fn load(&self, policy: &JwksPolicy) -> Arc<Snapshot> {
-        *self.last_fetch.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-        let held = match self.fetch(policy).await {
+        self.mark_fetch();
+        let result = self.fetch(policy).await;
+        // The cooldown counts from the end of a fetch too, so a slow failure
+        // is not followed at once by another.
+        self.mark_fetch();
+        let held = match result {
             Ok(keys) => {
                 let keys = Arc::new(keys);
                 debug!(keys = keys.len(), "jwks fetched");
@@ -305,6 +309,10 @@ impl Fetcher {
             }
         };
         Arc::new(Snapshot { keys: held, fresh: false })
+    }
+
+    fn mark_fetch(&self) {
+        *self.last_fetch.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
     }
 
     async fn fetch(&self, policy: &JwksPolicy) -> Result<KeySet, JwksError> {

@@ -198,21 +198,19 @@ impl Settings {
 /// The region of a pool id `<region>_<id>`: `eu-west-1` from `eu-west-1_AbC123xyZ`.
 fn pool_region(pool_id: &str) -> Option<String> {
     let (region, id) = pool_id.split_once('_')?;
-    let mut parts = region.split('-');
-    let well_formed_region = parts.next().is_some_and(|p| p.len() == 2 && is_lower(p))
-        && parts.clone().count() >= 2
-        && parts
-            .clone()
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        && parts.all(|p| {
-            !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        });
+    let parts: Vec<&str> = region.split('-').collect();
+    let [area, names @ .., number] = parts.as_slice() else { return None };
+    let well_formed_region = area.len() == 2
+        && is_lower(area)
+        && !names.is_empty()
+        && names.iter().all(|name| is_lower(name))
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit());
     (well_formed_region && is_word(id, 64)).then(|| region.to_owned())
 }
 
 fn is_lower(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_lowercase())
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 fn is_word(s: &str, max: usize) -> bool {
