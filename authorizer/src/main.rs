@@ -1,14 +1,25 @@
 //! The `authorizer` Lambda function: settings and clients at cold start, then
 //! one [`authorizer::Authorizer::authorize`] per event.
 
+use std::process::ExitCode;
+
 use authorizer::{Authorizer, Settings};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
     lambda_runtime::tracing::init_default_subscriber();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %error, "authorizer stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
 
+async fn run() -> Result<(), Error> {
     let settings = Settings::from_env()?;
     let http = authorizer::http_client(&settings.jwks)?;
     let authorizer = Authorizer::new(settings, http)?;
