@@ -25,8 +25,10 @@
 //!
 //! # Processes
 //!
-//! `moto_server` is killed when the [`MotoCognito`] is dropped (and stays in the
-//! test's process group, so an interrupt reaches it too).
+//! `moto_server` runs under a small `sh` watchdog that holds a pipe from this
+//! process: when the [`MotoCognito`] is dropped, or this process dies in any
+//! way (even `SIGKILL`), the pipe closes and the watchdog stops moto. It stays
+//! in the test's process group, so an interrupt reaches it too.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -463,15 +465,26 @@ impl MotoCognito {
     }
 }
 
+/// Runs `"$0" "$@"` (moto) and stops it when its own standard input, a pipe from
+/// this process, reaches its end: that is, when the `Child` is dropped or this
+/// process dies. The shell exits with moto's status, so an early exit shows.
+const WATCHDOG: &str = r#"exec 3<&0
+"$0" "$@" </dev/null & server=$!
+{ read -r _ <&3; kill "$server" 2>/dev/null; } &
+wait "$server" 2>/dev/null"#;
+
 /// Starts `moto_server` on a free port and waits until it answers.
 async fn launch(exe: &Path) -> Result<(Child, String), String> {
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .map_err(|error| format!("no free port: {error}"))?
         .port();
-    let mut child = Command::new(exe)
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(WATCHDOG)
+        .arg(exe)
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -556,6 +569,42 @@ mod tests {
         drop(held);
         waiter.await.unwrap().unwrap();
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn watchdog_stops_the_server_when_its_pipe_closes() {
+        // The "server" prints its pid and sleeps; the shell itself is left alone,
+        // as it would be if this process were killed.
+        let mut watchdog = Command::new("sh")
+            .args(["-c", WATCHDOG, "sh", "-c", "echo $$; exec sleep 600"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(watchdog.stdout.take().unwrap()).lines();
+        let pid = stdout.next_line().await.unwrap().unwrap();
+        let proc = PathBuf::from(format!("/proc/{pid}"));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(proc.exists(), "the server runs while the pipe is open");
+
+        drop(watchdog.stdin.take());
+        let status = tokio::time::timeout(Duration::from_secs(5), watchdog.wait()).await;
+        assert!(!status.unwrap().unwrap().success(), "the shell ends with the server's status");
+        assert!(!proc.exists(), "the server is gone");
+    }
+
+    #[tokio::test]
+    async fn dropping_moto_stops_the_server() {
+        let moto = MotoCognito::start().await.unwrap();
+        let endpoint = moto.endpoint().to_owned();
+        assert!(reqwest::get(format!("{endpoint}/moto-api/")).await.is_ok());
+
+        drop(moto);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while reqwest::get(format!("{endpoint}/moto-api/")).await.is_ok() {
+            assert!(Instant::now() < deadline, "moto still answers on {endpoint}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     #[tokio::test]
