@@ -9,7 +9,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    lambda_runtime::tracing::init_default_subscriber();
+    shared::logging::init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -42,7 +42,7 @@ fn event(token: &str) -> Value {
 }
 
 fn spawn(runtime: &RuntimeApi, env: &[(&str, &str)]) -> FunctionProcess {
-    let mut all = vec![("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("RUST_LOG", "debug")];
+    let mut all = vec![("AWS_LAMBDA_LOG_FORMAT", "JSON"), ("RUST_LOG", "trace")];
     all.extend_from_slice(env);
     runtime.spawn_function(env!("CARGO_BIN_EXE_authorizer"), "authorizer", all).unwrap()
 }

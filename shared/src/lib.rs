@@ -10,6 +10,8 @@
 pub mod arn;
 pub mod claims;
 pub mod context;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod policy;
 pub mod profile;
 
