@@ -22,7 +22,10 @@ pub mod extract;
 pub mod jwks;
 pub mod reason;
 pub mod settings;
+pub mod verified;
 pub mod verify;
+
+use std::sync::Arc;
 
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerResponse;
 use lambda_runtime::Diagnostic;
@@ -33,6 +36,7 @@ use tracing::info;
 pub use crate::jwks::{Jwks, JwksError};
 pub use crate::reason::Reason;
 pub use crate::settings::{Settings, SettingsError};
+use crate::verified::{Verified, VerifiedCache};
 use crate::verify::Verifier;
 
 /// The error message API Gateway turns into a 401.
@@ -54,6 +58,7 @@ pub struct Authorizer {
     settings: Settings,
     jwks: Jwks,
     verifier: Verifier,
+    verified: VerifiedCache,
 }
 
 /// The HTTP client the authorizer fetches keys with: rustls, no redirects
@@ -78,7 +83,8 @@ impl Authorizer {
     /// Builds the authorizer around keys made elsewhere (tests, benchmarks).
     pub fn with_keys(settings: Settings, jwks: Jwks) -> Self {
         let verifier = Verifier::new(&settings);
-        Self { settings, jwks, verifier }
+        let verified = VerifiedCache::new(settings.verified_cache_entries, settings.clock_skew);
+        Self { settings, jwks, verifier, verified }
     }
 
     /// The settings this authorizer runs with.
@@ -115,20 +121,8 @@ impl Authorizer {
         let request = extract::request(event).map_err(|reason| refuse(log, reason))?;
         let authorization = request.authorization.map_err(|reason| refuse(log, reason))?;
         let token = extract::bearer(&authorization).map_err(|reason| refuse(log, reason))?;
-        let unverified = verify::parse(token).map_err(|reason| refuse(log, reason))?;
-        log.kid = Some(unverified.kid().to_owned());
-
-        let key = self.jwks.key(unverified.kid()).await.map_err(|error| {
-            refuse(
-                log,
-                match error {
-                    jwks::KeyError::UnknownKid => Reason::UnknownKid,
-                    jwks::KeyError::Unavailable => Reason::JwksUnavailable,
-                },
-            )
-        })?;
         let claims =
-            self.verifier.check(&unverified, &key).map_err(|reason| refuse(log, reason))?;
+            self.verified_claims(token, log).await.map_err(|reason| refuse(log, reason))?;
         log.sub = Some(claims.sub.clone());
 
         let arn = request
@@ -148,6 +142,36 @@ impl Authorizer {
                 Ok(shared::deny_policy(&claims.sub, resource))
             }
         }
+    }
+
+    /// The claims of `token` once every check of [`verify`] has passed: from the
+    /// verified-token cache when this token passed them before with a key the
+    /// JWKS still serves, else by parsing and verifying it now.
+    async fn verified_claims(
+        &self,
+        token: &str,
+        log: &mut Decision,
+    ) -> Result<CognitoClaims, Reason> {
+        let digest = verified::token_digest(token);
+        if let Some(hit) = self.verified.get(&digest) {
+            if self.jwks.key(&hit.kid).await.is_ok_and(|key| Arc::ptr_eq(&key, &hit.key)) {
+                log.kid = Some(hit.kid.clone());
+                log.cached = true;
+                return Ok(hit.claims.clone());
+            }
+        }
+
+        let unverified = verify::parse(token)?;
+        log.kid = Some(unverified.kid().to_owned());
+        let key = self.jwks.key(unverified.kid()).await.map_err(|error| match error {
+            jwks::KeyError::UnknownKid => Reason::UnknownKid,
+            jwks::KeyError::Unavailable => Reason::JwksUnavailable,
+        })?;
+        let claims = self.verifier.check(&unverified, &key)?;
+
+        let kid = unverified.kid().to_owned();
+        self.verified.insert(digest, Verified { claims: claims.clone(), kid, key });
+        Ok(claims)
     }
 
     /// The context for a verified caller, or why the caller may not pass.
@@ -187,6 +211,7 @@ struct Decision {
     sub: Option<String>,
     kid: Option<String>,
     profile: Option<StudioUserProfileName>,
+    cached: bool,
 }
 
 impl Decision {
@@ -202,6 +227,7 @@ impl Decision {
             sub = self.sub.as_deref(),
             kid = self.kid.as_deref(),
             profile = self.profile.as_ref().map(StudioUserProfileName::as_str),
+            cached = self.cached,
             "authorizer decision"
         );
     }

@@ -25,6 +25,8 @@ pub const OPTIONAL_VARS: &[&str] = &[
 
 /// The claim that names the Studio user profile unless `PROFILE_CLAIM` says otherwise.
 pub const DEFAULT_PROFILE_CLAIM: &str = "custom:studio_user_profile";
+/// How many verified tokens are kept unless the settings say otherwise.
+pub const DEFAULT_VERIFIED_CACHE_ENTRIES: u64 = 2048;
 /// The largest `CLOCK_SKEW_SECONDS` accepted.
 pub const MAX_CLOCK_SKEW_SECONDS: u64 = 300;
 
@@ -91,6 +93,9 @@ pub struct Settings {
     pub clock_skew: u64,
     /// JWKS fetching and caching.
     pub jwks: JwksPolicy,
+    /// Most tokens kept in the verified-token cache ([`crate::verified`]).
+    /// Not read from the environment. Default 2048.
+    pub verified_cache_entries: u64,
 }
 
 /// A setting that stops the function at start-up.
@@ -191,6 +196,7 @@ impl Settings {
             keys,
             clock_skew,
             jwks: JwksPolicy::default(),
+            verified_cache_entries: DEFAULT_VERIFIED_CACHE_ENTRIES,
         })
     }
 }

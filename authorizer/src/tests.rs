@@ -565,3 +565,54 @@ fn unauthorized_is_the_exact_lambda_error_api_gateway_expects() {
     let diagnostic = Diagnostic::from(Unauthorized);
     assert_eq!(diagnostic.error_message, "Unauthorized");
 }
+
+#[tokio::test]
+async fn repeat_token_is_answered_from_the_verified_cache() {
+    let f = fixture(&[]);
+    let token = f.token(&id_claims());
+    let (first, log) = f.bearer(&token).await;
+    assert!(!log.cached);
+    let (second, log) = f.bearer(&token).await;
+    assert!(log.cached);
+    assert_eq!(log.kid.as_deref(), Some("key-1"));
+    assert_eq!(first.unwrap(), second.unwrap());
+}
+
+#[tokio::test]
+async fn cached_token_is_still_refused_where_the_request_differs() {
+    let f = fixture(&[("ALLOWED_VPCE_IDS", "vpce-0abc123")]);
+    let token = f.token(&id_claims());
+    f.assert_allowed(&token).await;
+    let mut elsewhere = request_event(&format!("Bearer {token}"));
+    elsewhere["requestContext"]["identity"]["vpceId"] = json!("vpce-0ffff");
+    let (answer, log) = f.decide(&elsewhere).await;
+    assert!(log.cached);
+    assert_eq!(log.reason, Some(Reason::VpceNotAllowed));
+    assert_eq!(
+        answer.unwrap().policy_document.statement[0].effect,
+        aws_lambda_events::iam::IamPolicyEffect::Deny
+    );
+}
+
+#[tokio::test]
+async fn cached_token_is_refused_once_it_expires() {
+    let f = fixture(&[]);
+    let token = f.token(&with(id_claims(), "exp", json!(now() + 1)));
+    f.assert_allowed(&token).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (answer, log) = f.bearer(&token).await;
+    assert_eq!(answer.err(), Some(Unauthorized));
+    assert_eq!(log.reason, Some(Reason::Expired));
+    assert!(!log.cached);
+}
+
+#[tokio::test]
+async fn refused_tokens_are_not_cached() {
+    let f = fixture(&[]);
+    let token = f.token(&with(id_claims(), "aud", json!("someone-else")));
+    for _ in 0..2 {
+        let (_, log) = f.bearer(&token).await;
+        assert_eq!(log.reason, Some(Reason::WrongClient));
+        assert!(!log.cached);
+    }
+}

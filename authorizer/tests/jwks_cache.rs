@@ -264,3 +264,20 @@ async fn alg_none_and_foreign_key_urls_fetch_nothing_from_anywhere() {
     assert_eq!(attacker.fetches(), 0);
     assert_eq!(server.fetches(), 1);
 }
+
+#[tokio::test]
+async fn cached_token_stops_working_when_its_key_leaves_the_set() {
+    let old = SigningKey::generate("old").unwrap();
+    let new = SigningKey::generate("new").unwrap();
+    let server = JwksServer::start(jwks(&[&old, &new])).await.unwrap();
+    let mut short = policy();
+    short.ttl = Duration::from_millis(200);
+    let authorizer = authorizer(&server.url(), short);
+    let token = old.mint(&claims(0)).unwrap();
+    assert!(allowed(&authorizer, &token).await);
+    assert!(allowed(&authorizer, &token).await);
+
+    server.set_keys(jwks(&[&new]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!allowed(&authorizer, &token).await, "the verified-token cache outlived its key");
+}
