@@ -153,12 +153,12 @@ impl Authorizer {
         log: &mut Decision,
     ) -> Result<CognitoClaims, Reason> {
         let digest = verified::token_digest(token);
-        if let Some(hit) = self.verified.get(&digest) {
-            if self.jwks.key(&hit.kid).await.is_ok_and(|key| Arc::ptr_eq(&key, &hit.key)) {
-                log.kid = Some(hit.kid.clone());
-                log.cached = true;
-                return Ok(hit.claims.clone());
-            }
+        if let Some(hit) = self.verified.get(&digest)
+            && self.jwks.key(&hit.kid).await.is_ok_and(|key| Arc::ptr_eq(&key, &hit.key))
+        {
+            log.kid = Some(hit.kid.clone());
+            log.cached = true;
+            return Ok(hit.claims.clone());
         }
 
         let unverified = verify::parse(token)?;
