@@ -21,6 +21,7 @@ template (a managed policy).
 import hashlib
 import json
 import logging
+import os
 import re
 import sys
 
@@ -554,7 +555,7 @@ def expect_failures(guard_bin, rules_dir, sample_path, data_paths):
             match = re.match(r"#\s*expect:\s*(\w+):\s*(.+?)\s*$", line)
             if match:
                 expected.setdefault(match.group(1), []).append(match.group(2))
-    name = sample_path
+    name = os.path.relpath(sample_path, os.path.dirname(os.path.abspath(rules_dir)))
     if not expected:
         print(f"ERROR: {name} has no '# expect: <rule>: <message words>' line", file=sys.stderr)
         return 1
