@@ -120,8 +120,7 @@ async fn unknown_kid_right_after_a_fetch_does_not_fetch_again() {
     let key = SigningKey::generate("k1").unwrap();
     let stranger = SigningKey::generate("k2").unwrap();
     let server = JwksServer::start(jwks(&[&key])).await.unwrap();
-    let mut slow = policy();
-    slow.cooldown = Duration::from_secs(10);
+    let slow = JwksPolicy { cooldown: Duration::from_secs(10), ..policy() };
     let authorizer = authorizer(&server.url(), slow);
     for n in 0..50 {
         assert!(!allowed(&authorizer, &stranger.mint(&claims(n)).unwrap()).await);
@@ -148,8 +147,7 @@ async fn key_added_to_the_set_is_picked_up_after_one_refetch() {
 async fn key_set_is_fetched_again_after_the_ttl() {
     let key = SigningKey::generate("k1").unwrap();
     let server = JwksServer::start(jwks(&[&key])).await.unwrap();
-    let mut short = policy();
-    short.ttl = Duration::from_millis(200);
+    let short = JwksPolicy { ttl: Duration::from_millis(200), ..policy() };
     let authorizer = authorizer(&server.url(), short);
     assert!(allowed(&authorizer, &key.mint(&claims(0)).unwrap()).await);
     assert!(allowed(&authorizer, &key.mint(&claims(1)).unwrap()).await);
@@ -164,8 +162,7 @@ async fn key_removed_from_the_set_stops_working_after_the_ttl() {
     let old = SigningKey::generate("old").unwrap();
     let new = SigningKey::generate("new").unwrap();
     let server = JwksServer::start(jwks(&[&old, &new])).await.unwrap();
-    let mut short = policy();
-    short.ttl = Duration::from_millis(200);
+    let short = JwksPolicy { ttl: Duration::from_millis(200), ..policy() };
     let authorizer = authorizer(&server.url(), short);
     assert!(allowed(&authorizer, &old.mint(&claims(0)).unwrap()).await);
 
@@ -209,8 +206,7 @@ async fn failing_jwks_on_a_cold_cache_lets_nobody_in() {
 async fn failing_jwks_keeps_cached_keys_working_and_recovers_without_restart() {
     let key = SigningKey::generate("k1").unwrap();
     let added = SigningKey::generate("k2").unwrap();
-    let mut short = policy();
-    short.ttl = Duration::from_millis(100);
+    let short = JwksPolicy { ttl: Duration::from_millis(100), ..policy() };
     for fault in faults() {
         let server = JwksServer::start(jwks(&[&key])).await.unwrap();
         let authorizer = authorizer(&server.url(), short.clone());
@@ -270,8 +266,7 @@ async fn cached_token_stops_working_when_its_key_leaves_the_set() {
     let old = SigningKey::generate("old").unwrap();
     let new = SigningKey::generate("new").unwrap();
     let server = JwksServer::start(jwks(&[&old, &new])).await.unwrap();
-    let mut short = policy();
-    short.ttl = Duration::from_millis(200);
+    let short = JwksPolicy { ttl: Duration::from_millis(200), ..policy() };
     let authorizer = authorizer(&server.url(), short);
     let token = old.mint(&claims(0)).unwrap();
     assert!(allowed(&authorizer, &token).await);
