@@ -419,6 +419,22 @@ def policy_documents(template):
                     yield f"{kind} {logical_id}: {key}", value
 
 
+STATEMENT_ORDER = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]
+
+
+def _readable(doc):
+    """The document with each statement's keys in the order people read them."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("Statement"), list):
+        return doc
+    statements = []
+    for statement in doc["Statement"]:
+        if isinstance(statement, dict):
+            known = [k for k in STATEMENT_ORDER if k in statement]
+            statement = {k: statement[k] for k in known + [k for k in statement if k not in known]}
+        statements.append(statement)
+    return {**doc, "Statement": statements}
+
+
 def policies(resolved_path):
     with open(resolved_path, encoding="utf-8") as f:
         template = json.load(f)
@@ -433,7 +449,7 @@ def policies(resolved_path):
             continue
         if _unresolved(doc):
             problems.append(f"{title}: holds a value the example parameters did not resolve")
-        print("\n".join("    " + line for line in json.dumps(doc, indent=2).splitlines()))
+        print("\n".join("    " + line for line in json.dumps(_readable(doc), indent=2).splitlines()))
         print()
     print(f"{count} policy documents.")
     for problem in problems:
