@@ -20,10 +20,11 @@
 //! use standins::runtime_api::{Invocation, RuntimeApi};
 //!
 //! let runtime = RuntimeApi::start().await?;
-//! let mut function = runtime.spawn_function("target/debug/presign", "presign", [("STUDIO_DOMAIN_ID", "d-abc123xyz456")])?;
+//! let settings = [("STUDIO_DOMAIN_ID", "d-abc123xyz456")];
+//! let mut function = runtime.spawn_function("target/debug/presign", "presign", settings)?;
 //! match runtime.invoke(serde_json::json!({"path": "/"})).await? {
 //!     Invocation::Response(body) => println!("{body}"),
-//!     Invocation::Error { error_type, error_message } => println!("{error_type}: {error_message}"),
+//!     Invocation::Error { error_type, .. } => println!("failed: {error_type}"),
 //! }
 //! function.kill().await;
 //! # Ok(())
@@ -386,7 +387,8 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         tokio::select! {
             () = woken => {}
             _ = shutdown.wait_for(|stop| *stop) => {
-                return refused(StatusCode::SERVICE_UNAVAILABLE, "ShuttingDown", "the runtime api is stopping");
+                let message = "the runtime api is stopping";
+                return refused(StatusCode::SERVICE_UNAVAILABLE, "ShuttingDown", message);
             }
         }
     };

@@ -57,7 +57,8 @@
 //!     .await
 //!     .expect("the stand-in creates profiles");
 //! sagemaker.fail_next(2, Fault::Throttling);
-//! assert_eq!(sagemaker.profile_status(sagemaker.domain_id(), "alice"), Some(ProfileStatus::InService));
+//! let status = sagemaker.profile_status(sagemaker.domain_id(), "alice");
+//! assert_eq!(status, Some(ProfileStatus::InService));
 //! # Ok(())
 //! # }
 //! ```
@@ -973,9 +974,9 @@ fn create_presigned_domain_url(shared: &Shared, body: &[u8]) -> Result<Value, Aw
 mod tests {
     use aws_sdk_sagemaker::error::{ProvideErrorMetadata as _, SdkError};
     use aws_sdk_sagemaker::operation::RequestId as _;
-    use aws_sdk_sagemaker::operation::create_presigned_domain_url::builders::CreatePresignedDomainUrlFluentBuilder;
     use aws_sdk_sagemaker::operation::create_presigned_domain_url::{
         CreatePresignedDomainUrlError, CreatePresignedDomainUrlOutput,
+        builders::CreatePresignedDomainUrlFluentBuilder,
     };
     use aws_sdk_sagemaker::operation::create_user_profile::{
         CreateUserProfileError, CreateUserProfileOutput,
