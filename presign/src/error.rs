@@ -69,12 +69,20 @@ pub enum Error {
     /// reached: 502.
     #[error("sagemaker {} failed: {}", .0.operation, describe(.0))]
     SageMaker(SageMakerFailure),
-    /// When SageMaker did not answer before the function's deadline: 504.
-    #[error("sagemaker {operation} did not answer before the deadline")]
+    /// When SageMaker did not answer before the function's deadline, or no
+    /// time was left to ask it: 504.
+    #[error("{}", timeout_text(.operation))]
     Timeout {
-        /// The operation in flight.
-        operation: &'static str,
+        /// The operation in flight, if one was.
+        operation: Option<&'static str>,
     },
+}
+
+fn timeout_text(operation: &Option<&'static str>) -> String {
+    match operation {
+        Some(operation) => format!("sagemaker {operation} did not answer before the deadline"),
+        None => "no time left before the deadline to call sagemaker".to_owned(),
+    }
 }
 
 fn describe(failure: &SageMakerFailure) -> String {
@@ -199,7 +207,8 @@ mod tests {
             (Error::AccessDenied(failure("AccessDeniedException")), 502),
             (Error::SageMaker(failure("InternalFailure")), 502),
             (Error::Throttled(failure("ThrottlingException")), 503),
-            (Error::Timeout { operation: "DescribeUserProfile" }, 504),
+            (Error::Timeout { operation: Some("DescribeUserProfile") }, 504),
+            (Error::Timeout { operation: None }, 504),
         ];
         for (error, status) in cases {
             assert_eq!(error.status(), status, "{error}");

@@ -92,6 +92,9 @@ impl Presigner {
                 .and_then(|left| left.checked_sub(DEADLINE_MARGIN))
                 .unwrap_or_default(),
         };
+        if budget.is_zero() {
+            return Err(Error::Timeout { operation: None });
+        }
         let mut calls = Calls::new(&self.client, &self.settings);
         let options = &record.options;
         let talk = async {
@@ -102,7 +105,7 @@ impl Presigner {
 
         record.operation = Some(calls.operation);
         record.sagemaker_request_id = calls.request_id;
-        result.unwrap_or(Err(Error::Timeout { operation: calls.operation }))
+        result.unwrap_or(Err(Error::Timeout { operation: Some(calls.operation) }))
     }
 
     fn log(

@@ -161,7 +161,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     if let SdkError::TimeoutError(_) = error {
-        return Error::Timeout { operation };
+        return Error::Timeout { operation: Some(operation) };
     }
     let failure = failure(operation, error);
     let code = failure.code.as_deref().unwrap_or_default();
