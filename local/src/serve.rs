@@ -1,8 +1,9 @@
 //! `studio-gate-local serve`: the API kept up on 127.0.0.1 until Ctrl-C.
 //!
 //! Standard output gets a short shell snippet, so a script or a benchmark can take
-//! it as it is: the base URL, a ready token and a `curl` line. Progress and errors go
-//! to stderr. The token is printed because it was asked for; it is never logged.
+//! it as it is: the base URL, a ready token and a `curl` line, which comes last.
+//! Progress and errors go to stderr; the API stays up if stdout is closed early.
+//! The token is printed because it was asked for; it is never logged.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -48,7 +49,10 @@ pub enum ServeError {
 pub async fn run<W: Write>(args: ServeArgs, out: &mut W) -> Result<(), ServeError> {
     let stack = start(&args).await?;
     let token = ready_token(&args, &stack).await?;
-    print_usage(out, &args, &stack, token.as_ref())?;
+    // The API stays up when whoever reads stdout goes away (`| head -n 3`, say).
+    if let Err(error) = print_usage(out, &args, &stack, token.as_ref()) {
+        eprintln!("warning: could not print the usage lines: {error}");
+    }
 
     eprintln!("serving until Ctrl-C");
     tokio::signal::ctrl_c().await?;
@@ -191,6 +195,11 @@ fn print_usage<W: Write>(
 ) -> io::Result<()> {
     let gateway = stack.gateway();
     writeln!(out, "# studio-gate local API, serving until Ctrl-C")?;
+    writeln!(
+        out,
+        "# routes: GET {PRESIGNED_URL_PATH} (JSON, or 302 with Accept: text/html or ?redirect=true), \
+         GET {STUDIO_PATH} (the same, to see the authorizer cache)"
+    )?;
     writeln!(out, "export STUDIO_GATE_URL={}", gateway.base_url())?;
     match token {
         Some((user, token)) => {
@@ -209,10 +218,5 @@ fn print_usage<W: Write>(
             )?;
         }
     }
-    writeln!(
-        out,
-        "# routes: GET {PRESIGNED_URL_PATH} (JSON, or 302 with Accept: text/html or ?redirect=true), \
-         GET {STUDIO_PATH} (the same, to see the authorizer cache)"
-    )?;
     out.flush()
 }
