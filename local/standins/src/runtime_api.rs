@@ -315,12 +315,17 @@ impl Drop for RuntimeApi {
 }
 
 /// A function process started by [`RuntimeApi::spawn_function`]; killed when
-/// dropped.
-#[derive(Debug)]
+/// dropped. Its `Debug` shows the process id, not what it logged.
 pub struct FunctionProcess {
     child: Child,
     logs: Arc<Mutex<Vec<u8>>>,
     captures: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl fmt::Debug for FunctionProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FunctionProcess").field("pid", &self.child.id()).finish_non_exhaustive()
+    }
 }
 
 impl FunctionProcess {
