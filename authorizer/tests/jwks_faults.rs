@@ -1,0 +1,266 @@
+//! JWKS faults that `jwks_cache.rs` leaves out, against a real HTTP server on
+//! 127.0.0.1: an endpoint that flaps between good and bad, a failing endpoint
+//! under concurrent load, a well-formed set with no usable key, and a `kid`
+//! that comes back naming another key. In each, no request is allowed on a
+//! failure path and the cache recovers without a restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use authorizer::settings::JwksPolicy;
+use authorizer::{Authorizer, Settings, Unauthorized};
+use aws_lambda_events::iam::IamPolicyEffect;
+use serde_json::{Value, json};
+use standins::jwks_server::{Behaviour, JwksServer};
+use standins::keys::{SigningKey, jwks};
+
+const POOL: &str = "eu-west-1_AbC123xyZ";
+const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/presigned-url";
+
+fn policy() -> JwksPolicy {
+    JwksPolicy {
+        ttl: Duration::from_millis(100),
+        cooldown: Duration::from_millis(300),
+        timeout: Duration::from_millis(500),
+        max_bytes: 64 * 1024,
+    }
+}
+
+fn authorizer(url: &str, policy: JwksPolicy) -> Arc<Authorizer> {
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("USER_POOL_ID", POOL.to_owned()),
+        ("APP_CLIENT_IDS", "client1".to_owned()),
+        ("JWKS_URL", url.to_owned()),
+    ]);
+    let mut settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    settings.jwks = policy;
+    let http = authorizer::http_client(&settings.jwks).unwrap();
+    Arc::new(Authorizer::new(settings, http).unwrap())
+}
+
+fn claims(n: usize, exp_offset: i64) -> Value {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    json!({
+        "sub": format!("sub-{n}"),
+        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
+        "aud": "client1",
+        "token_use": "id",
+        "iat": now - 60,
+        "auth_time": now - 60,
+        "exp": now + exp_offset,
+        "cognito:username": format!("user{n}"),
+        "custom:studio_user_profile": format!("user{n}"),
+    })
+}
+
+fn event(token: &str) -> Value {
+    json!({
+        "type": "REQUEST",
+        "methodArn": ARN,
+        "headers": {"Authorization": format!("Bearer {token}")},
+        "requestContext": {"identity": {}}
+    })
+}
+
+async fn allowed(authorizer: &Authorizer, token: &str) -> bool {
+    match authorizer.authorize(&event(token)).await {
+        Ok(answer) => answer.policy_document.statement[0].effect == IamPolicyEffect::Allow,
+        Err(Unauthorized) => false,
+    }
+}
+
+/// The kinds of token a load mixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    Genuine,
+    /// Signed by a stranger's key under the pool key's `kid`.
+    Forged,
+    /// Signed by a key whose `kid` the pool does not have.
+    UnknownKid,
+    /// Signed by the pool key, expired an hour ago.
+    Expired,
+}
+
+const KINDS: [Kind; 4] = [Kind::Genuine, Kind::Forged, Kind::UnknownKid, Kind::Expired];
+
+struct Keys {
+    pool: SigningKey,
+    forger: SigningKey,
+    stranger: SigningKey,
+}
+
+impl Keys {
+    fn new() -> Self {
+        Self {
+            pool: SigningKey::generate("pool-key").unwrap(),
+            forger: SigningKey::generate("pool-key").unwrap(),
+            stranger: SigningKey::generate("stranger-key").unwrap(),
+        }
+    }
+
+    fn token(&self, kind: Kind, n: usize) -> String {
+        match kind {
+            Kind::Genuine => self.pool.mint(&claims(n, 600)),
+            Kind::Forged => self.forger.mint(&claims(n, 600)),
+            Kind::UnknownKid => self.stranger.mint(&claims(n, 600)),
+            Kind::Expired => self.pool.mint(&claims(n, -3600)),
+        }
+        .unwrap()
+    }
+}
+
+/// Sends `per_kind` tokens of each kind at once; how many of each were allowed.
+/// The tokens are all minted before the first is sent, so the requests of a
+/// round arrive together.
+async fn round(authorizer: &Arc<Authorizer>, keys: &Keys, per_kind: usize) -> HashMap<Kind, usize> {
+    let tokens: Vec<(Kind, String)> =
+        (0..per_kind).flat_map(|n| KINDS.map(|kind| (kind, keys.token(kind, n)))).collect();
+    let tasks: Vec<_> = tokens
+        .into_iter()
+        .map(|(kind, token)| {
+            let authorizer = authorizer.clone();
+            tokio::spawn(async move { (kind, allowed(&authorizer, &token).await) })
+        })
+        .collect();
+    let mut allowed_by_kind: HashMap<Kind, usize> = KINDS.iter().map(|k| (*k, 0)).collect();
+    for task in tasks {
+        let (kind, allowed) = task.await.unwrap();
+        *allowed_by_kind.get_mut(&kind).unwrap() += usize::from(allowed);
+    }
+    allowed_by_kind
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flapping_jwks_lets_no_forged_unknown_or_expired_token_in_and_recovers() {
+    let keys = Keys::new();
+    let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
+    server.set_behaviour(Behaviour::Flap(Box::new(Behaviour::SERVER_ERROR)));
+    let authorizer = authorizer(&server.url(), policy());
+    let rounds = 6;
+
+    for r in 0..rounds {
+        let allowed = round(&authorizer, &keys, 25).await;
+        assert_eq!(allowed[&Kind::Forged], 0, "round {r}: a forged token got in");
+        assert_eq!(allowed[&Kind::UnknownKid], 0, "round {r}: an unknown kid got in");
+        assert_eq!(allowed[&Kind::Expired], 0, "round {r}: an expired token got in");
+        if r == 0 {
+            // The first fetch failed and no key is held: fail closed.
+            assert_eq!(allowed[&Kind::Genuine], 0, "round 0: allowed without any key");
+            assert_eq!(server.fetches(), 1, "100 requests on a cold cache wait on one fetch");
+        } else {
+            // A good fetch has happened since; failed refreshes keep its keys.
+            assert_eq!(allowed[&Kind::Genuine], 25, "round {r}: genuine tokens refused");
+        }
+        tokio::time::sleep(policy().cooldown + Duration::from_millis(50)).await;
+    }
+    // Per round at most one refresh after the TTL and one refetch for unknown kids.
+    assert!(server.fetches() <= 2 * rounds, "{} fetches in {rounds} rounds", server.fetches());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flapping_connection_drops_keep_cached_keys_and_pick_up_a_new_key() {
+    let keys = Keys::new();
+    let added = SigningKey::generate("added-key").unwrap();
+    let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
+    let authorizer = authorizer(&server.url(), policy());
+    assert!(allowed(&authorizer, &keys.token(Kind::Genuine, 0)).await);
+
+    server.set_keys(jwks(&[&keys.pool, &added]));
+    server.set_behaviour(Behaviour::Flap(Box::new(Behaviour::Drop)));
+    let mut added_allowed = false;
+    for n in 0..8 {
+        tokio::time::sleep(policy().cooldown + Duration::from_millis(50)).await;
+        let allowed_now = round(&authorizer, &keys, 10).await;
+        assert_eq!(allowed_now[&Kind::Genuine], 10, "attempt {n}: a held key stopped working");
+        assert_eq!(
+            allowed_now[&Kind::Forged]
+                + allowed_now[&Kind::UnknownKid]
+                + allowed_now[&Kind::Expired],
+            0
+        );
+        added_allowed |= allowed(&authorizer, &added.mint(&claims(100 + n, 600)).unwrap()).await;
+    }
+    assert!(added_allowed, "a good fetch between the drops brought the new key in");
+}
+
+fn faults() -> Vec<Behaviour> {
+    vec![
+        Behaviour::Delay(Duration::from_secs(3)),
+        Behaviour::SERVER_ERROR,
+        Behaviour::Html,
+        Behaviour::Garbage(10 * 1024 * 1024),
+        Behaviour::Oversized(1024 * 1024),
+        Behaviour::Drop,
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failing_jwks_under_200_concurrent_requests_lets_nobody_in_with_one_fetch() {
+    let keys = Keys::new();
+    for fault in faults() {
+        let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
+        server.set_behaviour(fault.clone());
+        let long_ttl = JwksPolicy { ttl: Duration::from_secs(3600), ..policy() };
+        let authorizer = authorizer(&server.url(), long_ttl);
+
+        let allowed = round(&authorizer, &keys, 50).await;
+        assert!(allowed.values().all(|n| *n == 0), "{fault:?}: {allowed:?}");
+        assert_eq!(server.fetches(), 1, "{fault:?}: one fetch however many wait");
+
+        server.set_behaviour(Behaviour::Serve);
+        tokio::time::sleep(policy().cooldown + Duration::from_millis(50)).await;
+        let allowed = round(&authorizer, &keys, 50).await;
+        assert_eq!(allowed[&Kind::Genuine], 50, "{fault:?}: no recovery without a restart");
+        assert_eq!(
+            allowed[&Kind::Forged] + allowed[&Kind::UnknownKid] + allowed[&Kind::Expired],
+            0
+        );
+        assert!(server.fetches() <= 3, "{fault:?}: {} fetches", server.fetches());
+    }
+}
+
+#[tokio::test]
+async fn well_formed_set_without_a_usable_key_is_a_failure_and_keeps_the_held_keys() {
+    let keys = Keys::new();
+    let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
+    let authorizer = authorizer(&server.url(), policy());
+    assert!(allowed(&authorizer, &keys.token(Kind::Genuine, 0)).await);
+
+    let mut encryption_only = keys.stranger.jwk();
+    encryption_only["use"] = json!("enc");
+    let unusable = [
+        json!({"keys": []}),
+        json!({"keys": [encryption_only]}),
+        json!({"keys": "none"}),
+        json!({"keys": [keys.forger.jwk(), keys.forger.jwk()]}),
+    ];
+    for body in unusable {
+        server.set_keys(body.clone());
+        tokio::time::sleep(policy().cooldown + Duration::from_millis(50)).await;
+        let before = server.fetches();
+        assert!(allowed(&authorizer, &keys.token(Kind::Genuine, 1)).await, "{body}");
+        assert!(server.fetches() > before, "{body}: the set was fetched again");
+        assert!(!allowed(&authorizer, &keys.token(Kind::Forged, 2)).await, "{body}");
+        assert!(!allowed(&authorizer, &keys.token(Kind::UnknownKid, 3)).await, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn kid_that_comes_back_naming_another_key_refuses_the_old_keys_tokens_even_cached() {
+    let old = SigningKey::generate("rotating").unwrap();
+    let new = SigningKey::generate("rotating").unwrap();
+    let server = JwksServer::start(jwks(&[&old])).await.unwrap();
+    let authorizer = authorizer(&server.url(), policy());
+    let old_token = old.mint(&claims(0, 600)).unwrap();
+    assert!(allowed(&authorizer, &old_token).await);
+    assert!(allowed(&authorizer, &old_token).await, "answered from the verified-token cache");
+
+    server.set_keys(jwks(&[&new]));
+    tokio::time::sleep(policy().ttl + Duration::from_millis(100)).await;
+    assert!(!allowed(&authorizer, &old_token).await, "the cache outlived the key behind its kid");
+    assert!(!allowed(&authorizer, &old.mint(&claims(1, 600)).unwrap()).await);
+    assert!(allowed(&authorizer, &new.mint(&claims(2, 600)).unwrap()).await);
+}
