@@ -6,19 +6,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use authorizer::Authorizer;
 use authorizer::settings::JwksPolicy;
-use authorizer::{Authorizer, Settings, Unauthorized};
-use aws_lambda_events::iam::IamPolicyEffect;
-use serde_json::{Value, json};
+use serde_json::json;
 use standins::jwks_server::{Behaviour, JwksServer};
 use standins::keys::{SigningKey, jwks};
-
-const POOL: &str = "eu-west-1_AbC123xyZ";
-const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/presigned-url";
+use support::{allowed, fetching, id_claims};
 
 fn policy() -> JwksPolicy {
     JwksPolicy {
@@ -26,49 +25,6 @@ fn policy() -> JwksPolicy {
         cooldown: Duration::from_millis(300),
         timeout: Duration::from_millis(500),
         max_bytes: 64 * 1024,
-    }
-}
-
-fn authorizer(url: &str, policy: JwksPolicy) -> Arc<Authorizer> {
-    let vars: HashMap<&str, String> = HashMap::from([
-        ("USER_POOL_ID", POOL.to_owned()),
-        ("APP_CLIENT_IDS", "client1".to_owned()),
-        ("JWKS_URL", url.to_owned()),
-    ]);
-    let mut settings = Settings::from_lookup(|name| vars.get(name).cloned()).unwrap();
-    settings.jwks = policy;
-    let http = authorizer::http_client(&settings.jwks).unwrap();
-    Arc::new(Authorizer::new(settings, http).unwrap())
-}
-
-fn claims(n: usize, exp_offset: i64) -> Value {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
-    json!({
-        "sub": format!("sub-{n}"),
-        "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"),
-        "aud": "client1",
-        "token_use": "id",
-        "iat": now - 60,
-        "auth_time": now - 60,
-        "exp": now + exp_offset,
-        "cognito:username": format!("user{n}"),
-        "custom:studio_user_profile": format!("user{n}"),
-    })
-}
-
-fn event(token: &str) -> Value {
-    json!({
-        "type": "REQUEST",
-        "methodArn": ARN,
-        "headers": {"Authorization": format!("Bearer {token}")},
-        "requestContext": {"identity": {}}
-    })
-}
-
-async fn allowed(authorizer: &Authorizer, token: &str) -> bool {
-    match authorizer.authorize(&event(token)).await {
-        Ok(answer) => answer.policy_document.statement[0].effect == IamPolicyEffect::Allow,
-        Err(Unauthorized) => false,
     }
 }
 
@@ -103,10 +59,10 @@ impl Keys {
 
     fn token(&self, kind: Kind, n: usize) -> String {
         match kind {
-            Kind::Genuine => self.pool.mint(&claims(n, 600)),
-            Kind::Forged => self.forger.mint(&claims(n, 600)),
-            Kind::UnknownKid => self.stranger.mint(&claims(n, 600)),
-            Kind::Expired => self.pool.mint(&claims(n, -3600)),
+            Kind::Genuine => self.pool.mint(&id_claims(n, 600)),
+            Kind::Forged => self.forger.mint(&id_claims(n, 600)),
+            Kind::UnknownKid => self.stranger.mint(&id_claims(n, 600)),
+            Kind::Expired => self.pool.mint(&id_claims(n, -3600)),
         }
         .unwrap()
     }
@@ -138,7 +94,7 @@ async fn flapping_jwks_lets_no_forged_unknown_or_expired_token_in_and_recovers()
     let keys = Keys::new();
     let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
     server.set_behaviour(Behaviour::Flap(Box::new(Behaviour::SERVER_ERROR)));
-    let authorizer = authorizer(&server.url(), policy());
+    let authorizer = fetching(&server.url(), policy());
     let rounds = 6;
 
     for r in 0..rounds {
@@ -165,7 +121,7 @@ async fn flapping_connection_drops_keep_cached_keys_and_pick_up_a_new_key() {
     let keys = Keys::new();
     let added = SigningKey::generate("added-key").unwrap();
     let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
-    let authorizer = authorizer(&server.url(), policy());
+    let authorizer = fetching(&server.url(), policy());
     assert!(allowed(&authorizer, &keys.token(Kind::Genuine, 0)).await);
 
     server.set_keys(jwks(&[&keys.pool, &added]));
@@ -181,7 +137,7 @@ async fn flapping_connection_drops_keep_cached_keys_and_pick_up_a_new_key() {
                 + allowed_now[&Kind::Expired],
             0
         );
-        added_allowed |= allowed(&authorizer, &added.mint(&claims(100 + n, 600)).unwrap()).await;
+        added_allowed |= allowed(&authorizer, &added.mint(&id_claims(100 + n, 600)).unwrap()).await;
     }
     assert!(added_allowed, "a good fetch between the drops brought the new key in");
 }
@@ -204,7 +160,7 @@ async fn failing_jwks_under_200_concurrent_requests_lets_nobody_in_with_one_fetc
         let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
         server.set_behaviour(fault.clone());
         let long_ttl = JwksPolicy { ttl: Duration::from_secs(3600), ..policy() };
-        let authorizer = authorizer(&server.url(), long_ttl);
+        let authorizer = fetching(&server.url(), long_ttl);
 
         let allowed = round(&authorizer, &keys, 50).await;
         assert!(allowed.values().all(|n| *n == 0), "{fault:?}: {allowed:?}");
@@ -226,7 +182,7 @@ async fn failing_jwks_under_200_concurrent_requests_lets_nobody_in_with_one_fetc
 async fn well_formed_set_without_a_usable_key_is_a_failure_and_keeps_the_held_keys() {
     let keys = Keys::new();
     let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
-    let authorizer = authorizer(&server.url(), policy());
+    let authorizer = fetching(&server.url(), policy());
     assert!(allowed(&authorizer, &keys.token(Kind::Genuine, 0)).await);
 
     let mut encryption_only = keys.stranger.jwk();
@@ -253,14 +209,14 @@ async fn kid_that_comes_back_naming_another_key_refuses_the_old_keys_tokens_even
     let old = SigningKey::generate("rotating").unwrap();
     let new = SigningKey::generate("rotating").unwrap();
     let server = JwksServer::start(jwks(&[&old])).await.unwrap();
-    let authorizer = authorizer(&server.url(), policy());
-    let old_token = old.mint(&claims(0, 600)).unwrap();
+    let authorizer = fetching(&server.url(), policy());
+    let old_token = old.mint(&id_claims(0, 600)).unwrap();
     assert!(allowed(&authorizer, &old_token).await);
     assert!(allowed(&authorizer, &old_token).await, "answered from the verified-token cache");
 
     server.set_keys(jwks(&[&new]));
     tokio::time::sleep(policy().ttl + Duration::from_millis(100)).await;
     assert!(!allowed(&authorizer, &old_token).await, "the cache outlived the key behind its kid");
-    assert!(!allowed(&authorizer, &old.mint(&claims(1, 600)).unwrap()).await);
-    assert!(allowed(&authorizer, &new.mint(&claims(2, 600)).unwrap()).await);
+    assert!(!allowed(&authorizer, &old.mint(&id_claims(1, 600)).unwrap()).await);
+    assert!(allowed(&authorizer, &new.mint(&id_claims(2, 600)).unwrap()).await);
 }

@@ -5,13 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod support;
 
-use authorizer::jwks::KeySet;
+use std::sync::LazyLock;
+
 use authorizer::verify::{self, MAX_TOKEN_BYTES};
-use authorizer::{Authorizer, Jwks, Settings, Unauthorized, extract};
+use authorizer::{Authorizer, Unauthorized, extract};
 use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerResponse;
 use aws_lambda_events::iam::IamPolicyEffect;
 use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
@@ -21,13 +20,10 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
 use shared::StudioUserProfileName;
-use standins::keys::{SigningKey, b64url, jwks};
+use standins::keys::{SigningKey, b64url};
+use support::{ARN, ISSUER, STAGE_WIDE, id_claims, now, request_event, token_event};
 
-const POOL: &str = "eu-west-1_AbC123xyZ";
-const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyZ";
 const KID: &str = "key-1";
-const ARN: &str = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/presigned-url";
-const STAGE_WIDE: &str = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*/*";
 
 /// The pool's key, a stranger's key under the pool's `kid`, the authorizer
 /// that trusts only the first, and one genuine token.
@@ -42,58 +38,17 @@ struct Fixture {
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let key = SigningKey::generate(KID).unwrap();
     let forger = SigningKey::generate(KID).unwrap();
-    let vars: HashMap<&str, &str> = HashMap::from([
-        ("USER_POOL_ID", POOL),
-        ("APP_CLIENT_IDS", "client1,client2"),
-        ("JWKS_URL", "http://127.0.0.1:9/unused"),
-    ]);
-    let settings = Settings::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned())).unwrap();
-    let keys = KeySet::parse(jwks(&[&key]).to_string().as_bytes()).unwrap();
-    let jwks = Jwks::pinned(keys, settings.jwks.clone());
-    let authorizer = Authorizer::with_keys(settings, jwks);
-    let token = key.mint(&genuine_claims()).unwrap();
+    let authorizer = support::pinned(&[&key]);
+    let token = key.mint(&id_claims(0, 3600)).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     Fixture { key, forger, authorizer, token, runtime }
 });
-
-fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
-fn genuine_claims() -> Value {
-    let now = now();
-    json!({
-        "sub": "5f1c6d0e-0000-4000-8000-000000000001",
-        "iss": ISSUER,
-        "aud": "client1",
-        "token_use": "id",
-        "auth_time": now - 10,
-        "iat": now - 10,
-        "exp": now + 3600,
-        "cognito:username": "alice",
-        "custom:studio_user_profile": "alice",
-    })
-}
 
 type Answer = Result<ApiGatewayCustomAuthorizerResponse, Unauthorized>;
 
 fn authorize(event: &Value) -> Answer {
     let fixture = &*FIXTURE;
     fixture.runtime.block_on(fixture.authorizer.authorize(event))
-}
-
-fn request_event(authorization: &str) -> Value {
-    json!({
-        "type": "REQUEST",
-        "methodArn": ARN,
-        "headers": {"Authorization": authorization},
-        "multiValueHeaders": {"Authorization": [authorization]},
-        "requestContext": {"identity": {"sourceIp": "10.0.0.1", "vpceId": "vpce-0abc123"}}
-    })
-}
-
-fn token_event(authorization: &str) -> Value {
-    json!({"type": "TOKEN", "authorizationToken": authorization, "methodArn": ARN})
 }
 
 fn effect(answer: &Answer) -> Option<IamPolicyEffect> {
@@ -220,7 +175,7 @@ proptest! {
             Just(json!({"alg": "HS256", "kid": KID}).to_string()),
             ".{0,40}",
         ],
-        payload in prop_oneof![Just(genuine_claims().to_string()), ".{0,80}"],
+        payload in prop_oneof![Just(id_claims(0, 3600).to_string()), ".{0,80}"],
         signature in prop::collection::vec(any::<u8>(), 0..300),
         scheme in select(vec!["", "Bearer ", "bearer  ", "BEARER "]),
     ) {
