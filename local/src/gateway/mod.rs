@@ -8,8 +8,9 @@
 //! 2. reads the identity source, the `Authorization` header; missing or empty is
 //!    401 `{"message":"Unauthorized"}` without calling the authorizer;
 //! 3. takes the authorizer's answer from the cache, or runs the authorizer with a
-//!    REQUEST event ([`events`]); the error `Unauthorized` is 401, any other error,
-//!    a timeout or an answer it cannot use ([`authorization`]) is 500
+//!    REQUEST event; the error `Unauthorized` is 401; any other error, a timeout, or
+//!    an answer without a non-empty `principalId` and a usable policy, or with a
+//!    context value that is not a string, number or boolean, is 500
 //!    `{"message":null}`;
 //! 4. evaluates the policy against the request's method ARN ([`crate::iam`]): an
 //!    explicit deny is 403 `{"message":"User is not authorized to access this

@@ -3,6 +3,8 @@
 
 use std::sync::Mutex;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as STANDARD_B64;
 use serde_json::json;
 
 use super::*;
@@ -446,9 +448,6 @@ async fn base64_integration_body_is_decoded() {
 
     assert_eq!(answer.body.as_ref(), [0u8, 159, 146, 150]);
 }
-
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as STANDARD_B64;
 
 #[tokio::test]
 async fn integration_error_or_malformed_answer_is_502() {
