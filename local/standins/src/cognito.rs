@@ -745,6 +745,17 @@ impl Tokens {
         }
     }
 
+    /// Puts tokens from a sign-in (whoever minted them: this stand-in or moto)
+    /// in the secrets ledger.
+    fn recorded(self) -> Self {
+        crate::ledger::record_jwt(&self.id_token);
+        crate::ledger::record_jwt(&self.access_token);
+        if let Some(refresh) = &self.refresh_token {
+            crate::ledger::record(crate::ledger::Secret::RefreshToken, refresh);
+        }
+        self
+    }
+
     fn from_result(
         result: Option<&AuthenticationResultType>,
         challenge: Option<&ChallengeNameType>,
@@ -754,12 +765,12 @@ impl Tokens {
         }
         let result = result.ok_or(SignInError::NoTokens)?;
         match (result.id_token(), result.access_token()) {
-            (Some(id), Some(access)) => Ok(Self {
+            (Some(id), Some(access)) => Ok(Self::recorded(Self {
                 id_token: id.to_owned(),
                 access_token: access.to_owned(),
                 refresh_token: result.refresh_token().map(str::to_owned),
                 expires_in: result.expires_in(),
-            }),
+            })),
             _ => Err(SignInError::NoTokens),
         }
     }

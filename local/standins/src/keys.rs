@@ -82,7 +82,9 @@ impl SigningKey {
         self.pair
             .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signing_input, &mut signature)
             .map_err(|_| KeyError)?;
-        Ok(b64url(signature))
+        let signature = b64url(signature);
+        crate::ledger::record(crate::ledger::Secret::JwtSignature, &signature);
+        Ok(signature)
     }
 
     /// A JWT of exactly this header and payload text, signed with RS256.

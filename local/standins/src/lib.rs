@@ -2,6 +2,8 @@
 //! the benchmarks. Every server binds to 127.0.0.1 only.
 //!
 //! - [`keys`]: RSA signing keys and JWT minting, with a JWKS for the public half.
+//! - [`ledger`]: every minted secret, recorded when `STUDIO_GATE_SECRETS_LEDGER` is set,
+//!   for the check that no log holds one.
 //! - [`jwks_server`]: an HTTP server for a JWKS that can be told to misbehave,
 //!   and that counts its fetches.
 //! - [`cognito`]: a Cognito user pool stand-in: JWKS, and `InitiateAuth` /
@@ -15,6 +17,7 @@
 pub mod cognito;
 pub mod jwks_server;
 pub mod keys;
+pub mod ledger;
 pub mod moto;
 pub mod runtime_api;
 pub mod sagemaker;

@@ -359,12 +359,23 @@ impl FunctionProcess {
 }
 
 async fn capture(mut stream: impl AsyncRead + Unpin, logs: Arc<Mutex<Vec<u8>>>) {
+    // While the secrets ledger is on, the output is echoed to stderr too, so
+    // the suite-wide check sees the functions' logs.
+    let echo = crate::ledger::enabled();
+    let mut pending = Vec::new();
     let mut buffer = [0u8; 8192];
     while let Ok(read) = stream.read(&mut buffer).await {
         if read == 0 {
             break;
         }
         logs.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(&buffer[..read]);
+        if echo {
+            pending.extend_from_slice(&buffer[..read]);
+            crate::ledger::echo_lines(&mut pending, false);
+        }
+    }
+    if echo {
+        crate::ledger::echo_lines(&mut pending, true);
     }
 }
 

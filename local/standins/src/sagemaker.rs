@@ -957,6 +957,7 @@ fn create_presigned_domain_url(shared: &Shared, body: &[u8]) -> Result<Value, Aw
     }
     let token: String = rand::rng().sample_iter(&Alphanumeric).take(64).map(char::from).collect();
     let url = format!("https://{domain}.studio.{}.sagemaker.aws/auth?token={token}", shared.region);
+    crate::ledger::record(crate::ledger::Secret::UrlToken, &token);
     inner.minted.push(MintedUrl {
         domain_id: domain,
         user_profile_name: name,
