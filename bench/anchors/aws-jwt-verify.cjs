@@ -8,6 +8,7 @@
 "use strict";
 
 const started = process.hrtime.bigint();
+const crypto = require("node:crypto");
 const { createRequire } = require("node:module");
 const { readFileSync } = require("node:fs");
 const path = require("node:path");
@@ -32,7 +33,8 @@ async function main() {
   });
   const response = await fetch(pool.jwksUrl);
   if (!response.ok) throw new Error(`jwks answered ${response.status}`);
-  verifier.cacheJwks(await response.json());
+  const jwks = await response.json();
+  verifier.cacheJwks(jwks);
   const ready = process.hrtime.bigint();
   const tokens = readFileSync(tokensPath, "utf8").split("\n").filter((line) => line.length > 0);
 
@@ -64,6 +66,19 @@ async function main() {
     repeat += t2 - t1;
   }
 
+  // This runtime's floor: crypto.verify (SHA-256 + RSA) of the first token.
+  const [header, payload, signature] = tokens[0].split(".");
+  const kid = JSON.parse(Buffer.from(header, "base64url").toString("utf8")).kid;
+  const key = crypto.createPublicKey({ key: jwks.keys.find((k) => k.kid === kid), format: "jwk" });
+  const signed = Buffer.from(`${header}.${payload}`);
+  const signatureBytes = Buffer.from(signature, "base64url");
+  const floorRounds = 5000;
+  const f0 = process.hrtime.bigint();
+  for (let i = 0; i < floorRounds; i += 1) {
+    if (!crypto.verify("sha256", signed, key, signatureBytes)) throw new Error("floor check failed");
+  }
+  const floorSeconds = seconds(f0, process.hrtime.bigint()) / floorRounds;
+
   process.stdout.write(
     JSON.stringify({
       verifier: "aws-jwt-verify",
@@ -74,6 +89,8 @@ async function main() {
       accepted_fresh: acceptedFresh,
       accepted_repeat: acceptedRepeat,
       ready_seconds: seconds(started, ready),
+      floor_seconds: floorSeconds,
+      floor: "crypto.verify",
     }) + "\n",
   );
 }

@@ -49,6 +49,13 @@ pub struct VerifyOutcome {
     pub accepted_repeat: usize,
     /// From the verifier's own start to keys in hand.
     pub ready_seconds: f64,
+    /// One bare RS256 check (SHA-256 + RSA verify) of the first token with
+    /// the runtime's own crypto, seconds: the floor under that verifier.
+    #[serde(default)]
+    pub floor_seconds: f64,
+    /// What the floor was measured with.
+    #[serde(default)]
+    pub floor: String,
     /// The whole process, start to exit, as the runner saw it.
     #[serde(default)]
     pub wall_seconds: f64,

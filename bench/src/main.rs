@@ -189,6 +189,12 @@ async fn measure(args: &RunArgs, results: &mut Results) -> Result<(), BenchError
     write(&pool_file, &serde_json::to_vec_pretty(&facts).map_err(BenchError::unexpected)?)?;
     let tokens = tokens::read_tokens(&tokens_file)?;
 
+    say("item 1: openssl speed rsa2048, for reference");
+    match openssl_verify_us(&args.core).await {
+        Ok(us) => results.openssl_verify_us = Some(us),
+        Err(error) => results.notes.push(format!("openssl speed: {error}")),
+    }
+
     say(&format!("item 2: {} tokens, three verifiers pinned to core {}", tokens.len(), args.core));
     for (name, program, script_args) in verifier_commands(args, &tokens_file, &pool_file)? {
         server.reset_fetches();
@@ -403,6 +409,26 @@ async fn local_load(
     }
     sagemaker.shutdown().await;
     Ok(figures)
+}
+
+/// One RSA-2048 verify by `openssl speed`, µs, pinned to `core`.
+async fn openssl_verify_us(core: &str) -> Result<f64, BenchError> {
+    let output = tokio::process::Command::new("taskset")
+        .args(["-c", core, "openssl", "speed", "-seconds", "3", "rsa2048"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .await
+        .map_err(BenchError::io("running openssl speed"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    // "rsa 2048 bits 0.000250s 0.000016s   4006.8  60670.3": the last is verify/s.
+    text.lines()
+        .find(|line| line.starts_with("rsa 2048 bits"))
+        .and_then(|line| line.split_whitespace().last())
+        .and_then(|per_second| per_second.parse::<f64>().ok())
+        .filter(|per_second| *per_second > 0.0)
+        .map(|per_second| 1e6 / per_second)
+        .ok_or_else(|| BenchError::unexpected(format!("no verify/s in: {}", text.trim())))
 }
 
 /// The SageMaker stand-in with an `InService` profile for users `0..count`.

@@ -86,6 +86,8 @@ pub struct Results {
     pub machine: Vec<String>,
     /// Item 1.
     pub decision: DecisionFigures,
+    /// `openssl speed rsa2048`: one RSA-2048 verify, µs (the reference floor).
+    pub openssl_verify_us: Option<f64>,
     /// Item 2, studio-gate first.
     pub verifiers: Vec<VerifyOutcome>,
     /// Item 4.
@@ -194,6 +196,13 @@ pub fn render(results: &Results) -> String {
 
 fn rows(results: &Results) -> Vec<Row> {
     let mut rows = Vec::new();
+    rows.push(row(
+        "1",
+        "`openssl speed rsa2048`, one verify alone (no hashing)",
+        results
+            .openssl_verify_us
+            .map_or_else(|| "not measured".to_owned(), |v| format!("{v:.2} µs")),
+    ));
     decision_rows(&results.decision, &mut rows);
     anchor_rows(&results.verifiers, &mut rows);
     footprint_rows(&results.footprints, &mut rows);
@@ -264,6 +273,17 @@ fn anchor_rows(verifiers: &[VerifyOutcome], rows: &mut Vec<Row>) {
             format!("{label}, repeat tokens"),
             rate(v.repeat_per_second(), v.tokens),
         ));
+        if v.floor_seconds > 0.0 {
+            rows.push(row(
+                "2",
+                format!("{}: bare RS256 in its runtime ({})", v.verifier, v.floor),
+                format!(
+                    "{:.2} µs; the library takes {:.2}× that on fresh tokens",
+                    v.floor_seconds * 1e6,
+                    v.fresh_seconds / v.tokens.max(1) as f64 / v.floor_seconds
+                ),
+            ));
+        }
         rows.push(row(
             "2",
             format!("{}: whole process, JWKS fetches", v.verifier),
