@@ -10,7 +10,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use authorizer::Authorizer;
 use authorizer::settings::JwksPolicy;
@@ -95,9 +95,9 @@ async fn flapping_jwks_lets_no_forged_unknown_or_expired_token_in_and_recovers()
     let server = JwksServer::start(jwks(&[&keys.pool])).await.unwrap();
     server.set_behaviour(Behaviour::Flap(Box::new(Behaviour::SERVER_ERROR)));
     let authorizer = fetching(&server.url(), policy());
-    let rounds = 6;
+    let started = Instant::now();
 
-    for r in 0..rounds {
+    for r in 0..6 {
         let allowed = round(&authorizer, &keys, 25).await;
         assert_eq!(allowed[&Kind::Forged], 0, "round {r}: a forged token got in");
         assert_eq!(allowed[&Kind::UnknownKid], 0, "round {r}: an unknown kid got in");
@@ -112,8 +112,11 @@ async fn flapping_jwks_lets_no_forged_unknown_or_expired_token_in_and_recovers()
         }
         tokio::time::sleep(policy().cooldown + Duration::from_millis(50)).await;
     }
-    // Per round at most one refresh after the TTL and one refetch for unknown kids.
-    assert!(server.fetches() <= 2 * rounds, "{} fetches in {rounds} rounds", server.fetches());
+    // No storm: 600 requests, but fetches at least a TTL apart (unknown kids wait
+    // for the longer cooldown), however long the rounds took on a busy machine.
+    let bound = 1 + started.elapsed().as_millis() / policy().ttl.as_millis();
+    let fetches = u128::from(server.fetches());
+    assert!(fetches <= bound, "{fetches} fetches, at most {bound} expected");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -168,13 +171,17 @@ async fn failing_jwks_under_200_concurrent_requests_lets_nobody_in_with_one_fetc
 
         server.set_behaviour(Behaviour::Serve);
         tokio::time::sleep(policy().cooldown + Duration::from_millis(50)).await;
+        let recovering = Instant::now();
         let allowed = round(&authorizer, &keys, 50).await;
         assert_eq!(allowed[&Kind::Genuine], 50, "{fault:?}: no recovery without a restart");
         assert_eq!(
             allowed[&Kind::Forged] + allowed[&Kind::UnknownKid] + allowed[&Kind::Expired],
             0
         );
-        assert!(server.fetches() <= 3, "{fault:?}: {} fetches", server.fetches());
+        // The good fetch, then at most one refetch for the unknown kid per cooldown.
+        let bound = 2 + 1 + recovering.elapsed().as_millis() / policy().cooldown.as_millis();
+        let fetches = u128::from(server.fetches());
+        assert!(fetches <= bound, "{fault:?}: {fetches} fetches, at most {bound} expected");
     }
 }
 
