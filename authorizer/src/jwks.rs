@@ -25,9 +25,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::digest::Digest;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use moka::Expiry;
 use moka::future::Cache;
 use serde::Deserialize;
@@ -40,10 +41,51 @@ const MIN_MODULUS_BYTES: usize = 256;
 /// Most bytes in an accepted RSA modulus (8192 bits).
 const MAX_MODULUS_BYTES: usize = 1024;
 
+/// One RSA public key of the pool, parsed once when the key set is read, so
+/// that a check costs the RSA operation and nothing to rebuild the key.
+pub struct PublicKey {
+    parsed: ParsedPublicKey,
+    modulus_bits: usize,
+}
+
+impl PublicKey {
+    /// The key with modulus `n` and public exponent `e` (big-endian bytes), for
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RS256); `None` unless the modulus has
+    /// 2048 to 8192 bits and aws-lc accepts the pair.
+    pub fn rs256(n: &[u8], e: &[u8]) -> Option<Self> {
+        let n = trim_leading_zeros(n);
+        let e = trim_leading_zeros(e);
+        if !(MIN_MODULUS_BYTES..=MAX_MODULUS_BYTES).contains(&n.len()) || e.is_empty() {
+            return None;
+        }
+        let parsed = RsaPublicKeyComponents { n, e }
+            .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+            .ok()?;
+        Some(Self { parsed, modulus_bits: n.len() * 8 - n[0].leading_zeros() as usize })
+    }
+
+    /// Whether `signature` is this key's RS256 signature of the message whose
+    /// SHA-256 is `digest`.
+    pub fn verifies(&self, digest: &Digest, signature: &[u8]) -> bool {
+        self.parsed.verify_digest_sig(digest, signature).is_ok()
+    }
+}
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PublicKey").field("modulus_bits", &self.modulus_bits).finish()
+    }
+}
+
+fn trim_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
 /// The keys of one JWKS document, by `kid`.
 #[derive(Clone, Default)]
 pub struct KeySet {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<PublicKey>>,
 }
 
 impl std::fmt::Debug for KeySet {
@@ -111,7 +153,7 @@ impl KeySet {
     pub fn parse(body: &[u8]) -> Result<Self, JwksError> {
         let document: Document =
             serde_json::from_slice(body).map_err(|e| JwksError::Malformed(e.to_string()))?;
-        let mut keys: HashMap<String, Arc<DecodingKey>> = HashMap::new();
+        let mut keys: HashMap<String, Arc<PublicKey>> = HashMap::new();
         let mut ambiguous = Vec::new();
         for value in document.keys {
             let Some((kid, key)) = usable_key(value) else { continue };
@@ -130,7 +172,7 @@ impl KeySet {
     }
 
     /// The key called `kid`, matched exactly.
-    pub fn get(&self, kid: &str) -> Option<&Arc<DecodingKey>> {
+    pub fn get(&self, kid: &str) -> Option<&Arc<PublicKey>> {
         self.keys.get(kid)
     }
 
@@ -145,7 +187,7 @@ impl KeySet {
     }
 }
 
-fn usable_key(value: serde_json::Value) -> Option<(String, DecodingKey)> {
+fn usable_key(value: serde_json::Value) -> Option<(String, PublicKey)> {
     let jwk: Jwk = serde_json::from_value(value).ok()?;
     if jwk.kty != "RSA"
         || jwk.use_.as_deref().is_some_and(|u| u != "sig")
@@ -156,11 +198,7 @@ fn usable_key(value: serde_json::Value) -> Option<(String, DecodingKey)> {
     let kid = jwk.kid.filter(|kid| !kid.is_empty())?;
     let n = URL_SAFE_NO_PAD.decode(jwk.n?).ok()?;
     let e = URL_SAFE_NO_PAD.decode(jwk.e?).ok()?;
-    let significant = n.iter().position(|b| *b != 0).map_or(0, |first| n.len() - first);
-    if !(MIN_MODULUS_BYTES..=MAX_MODULUS_BYTES).contains(&significant) || e.is_empty() {
-        return None;
-    }
-    Some((kid, DecodingKey::from_rsa_raw_components(&n, &e)))
+    Some((kid, PublicKey::rs256(&n, &e)?))
 }
 
 /// A key set and whether it came from a fetch that succeeded.
@@ -249,7 +287,7 @@ impl Jwks {
     }
 
     /// The key called `kid`.
-    pub async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, KeyError> {
+    pub async fn key(&self, kid: &str) -> Result<Arc<PublicKey>, KeyError> {
         let fetcher = match &self.source {
             Source::Pinned(keys) => return keys.get(kid).cloned().ok_or(KeyError::UnknownKid),
             Source::Fetched(fetcher) => fetcher,

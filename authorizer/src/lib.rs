@@ -120,19 +120,18 @@ impl Authorizer {
 
         let request = extract::request(event).map_err(|reason| refuse(log, reason))?;
         let authorization = request.authorization.map_err(|reason| refuse(log, reason))?;
-        let token = extract::bearer(&authorization).map_err(|reason| refuse(log, reason))?;
-        let claims =
-            self.verified_claims(token, log).await.map_err(|reason| refuse(log, reason))?;
+        let token = extract::bearer(authorization).map_err(|reason| refuse(log, reason))?;
+        let verified = self.verified(token, log).await.map_err(|reason| refuse(log, reason))?;
+        let claims = &verified.claims;
         log.sub = Some(claims.sub.clone());
 
         let arn = request
             .method_arn
-            .as_deref()
             .and_then(|arn| MethodArn::parse(arn).ok())
             .ok_or_else(|| refuse(log, Reason::BadMethodArn))?;
         let resource = arn.stage_wide();
 
-        match self.admit(&claims, request.vpce_id.as_deref()) {
+        match self.admit(claims, request.vpce_id) {
             Ok(context) => {
                 log.profile = Some(context.profile.clone());
                 Ok(shared::allow_policy(&claims.sub, resource, context.to_fields()))
@@ -144,34 +143,33 @@ impl Authorizer {
         }
     }
 
-    /// The claims of `token` once every check of [`verify`] has passed: from the
-    /// verified-token cache when this token passed them before with a key the
-    /// JWKS still serves, else by parsing and verifying it now.
-    async fn verified_claims(
-        &self,
-        token: &str,
-        log: &mut Decision,
-    ) -> Result<CognitoClaims, Reason> {
-        let digest = verified::token_digest(token);
-        if let Some(hit) = self.verified.get(&digest)
+    /// `token` once every check of [`verify`] has passed: from the
+    /// verified-token cache when this exact token passed them before with a
+    /// key the JWKS still serves, else by parsing and verifying it now.
+    async fn verified(&self, token: &str, log: &mut Decision) -> Result<Arc<Verified>, Reason> {
+        let token = verify::Token::new(token)?;
+        if let Some(hit) = self.verified.get(&token)
             && self.jwks.key(&hit.kid).await.is_ok_and(|key| Arc::ptr_eq(&key, &hit.key))
         {
             log.kid = Some(hit.kid.clone());
             log.cached = true;
-            return Ok(hit.claims.clone());
+            return Ok(hit);
         }
 
-        let unverified = verify::parse(token)?;
+        let unverified = verify::parse(&token)?;
         log.kid = Some(unverified.kid().to_owned());
+        self.verifier.check_dates(&unverified)?;
         let key = self.jwks.key(unverified.kid()).await.map_err(|error| match error {
             jwks::KeyError::UnknownKid => Reason::UnknownKid,
             jwks::KeyError::Unavailable => Reason::JwksUnavailable,
         })?;
-        let claims = self.verifier.check(&unverified, &key)?;
-
         let kid = unverified.kid().to_owned();
-        self.verified.insert(digest, Verified { claims: claims.clone(), kid, key });
-        Ok(claims)
+        let claims = self.verifier.check(unverified, &key)?;
+
+        let signature = token.signature_text().into();
+        let verified = Arc::new(Verified { claims, kid, key, signature });
+        self.verified.insert(&token, Arc::clone(&verified));
+        Ok(verified)
     }
 
     /// The context for a verified caller, or why the caller may not pass.

@@ -20,7 +20,7 @@ pub enum Reason {
     /// When the value is neither `Bearer <jwt>` nor a bare JWT.
     BadScheme,
     /// When the JWT is not three strict base64url parts of JSON objects with
-    /// unique member names.
+    /// unique member names (a header of at most 16 members).
     Malformed,
     /// When the header's `alg` is not `RS256`.
     BadAlg,
@@ -34,7 +34,8 @@ pub enum Reason {
     JwksUnavailable,
     /// When the signature does not verify.
     BadSignature,
-    /// When `exp` has passed (beyond the leeway).
+    /// When `exp` has passed (beyond the leeway). Dates are checked before the
+    /// signature, so a forged token with a past `exp` is logged as expired.
     Expired,
     /// When `nbf` is still ahead (beyond the leeway).
     NotYetValid,

@@ -403,6 +403,17 @@ async fn duplicate_member_names_are_unauthorized() {
     let doubled = claims.replacen('{', r#"{"custom:studio_user_profile":"admin","#, 1);
     let token = f.key.sign_parts(r#"{"kid":"key-1","alg":"RS256"}"#, &doubled).unwrap();
     f.assert_unauthorized(&token, Reason::Malformed).await;
+    for doubled in [
+        claims.replacen('{', r#"{"sub":"someone-else","#, 1),
+        claims.replacen('{', r#"{"exp":1,"#, 1),
+        claims.replacen('{', r#"{"\u0061ud":"client2","#, 1),
+    ] {
+        let token = f.key.sign_parts(r#"{"kid":"key-1","alg":"RS256"}"#, &doubled).unwrap();
+        f.assert_unauthorized(&token, Reason::Malformed).await;
+    }
+    let header = r#"{"kid":"key-1","alg":"RS256","k\u0069d":"key-2"}"#;
+    let token = f.key.sign_parts(header, &claims).unwrap();
+    f.assert_unauthorized(&token, Reason::Malformed).await;
 
     let header = r#"{"kid":"key-1","alg":"RS256","alg":"none"}"#;
     let token = f.key.sign_parts(header, &claims).unwrap();

@@ -3,16 +3,23 @@
 //!
 //! One portal session makes several calls with the same token, and API
 //! Gateway's own result cache is per stage and per TTL; this cache keeps the
-//! verified claims of a token under the SHA-256 of its exact text. An entry:
+//! verified claims of a token under the SHA-256 of its signing input (the hash
+//! the RS256 check computes anyway) with its signature text, and a hit needs
+//! both to match: the exact token text. An entry:
 //!
-//! - never outlives the token: it expires at `exp` plus the configured leeway,
-//!   and a hit re-checks `exp` against the clock all the same;
+//! - never outlives the token: a hit checks `exp` plus the configured leeway
+//!   against the clock, and an entry found expired is dropped;
 //! - never outlives its key: it remembers the key that verified it, and a hit
 //!   counts only while the JWKS cache still serves that very key for that `kid`
 //!   (a key removed from the set, or a refreshed set, sends the token through
 //!   the full check again);
 //! - is bounded: at most [`Settings::verified_cache_entries`] entries, the
-//!   least useful evicted first (moka's TinyLFU).
+//!   least recently used evicted first (the `lru` crate, behind a mutex: a
+//!   Lambda process serves one request at a time). Every verified token is
+//!   admitted: a frequency-based admission such as moka's TinyLFU would, once
+//!   the cache is full, keep out a new user's token in favour of tokens seen
+//!   more often, and that user would pay the full RSA check on every call; and
+//!   moka's insert cost about 5 µs here, a quarter of the RSA check.
 //!
 //! Only tokens that passed every check of [`crate::verify`] are stored; what
 //! depends on the request (the method ARN, the VPC endpoint) and on the
@@ -20,22 +27,24 @@
 //!
 //! [`Settings::verified_cache_entries`]: crate::Settings::verified_cache_entries
 
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::digest::{SHA256, digest};
-use jsonwebtoken::DecodingKey;
-use moka::Expiry;
-use moka::sync::Cache;
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use lru::LruCache;
 use shared::CognitoClaims;
 
-/// The SHA-256 of a token's text.
+use crate::jwks::PublicKey;
+use crate::verify::Token;
+
+/// The SHA-256 of a token's signing input.
 pub type TokenDigest = [u8; 32];
 
 /// The digest a token is stored under.
-pub fn token_digest(token: &str) -> TokenDigest {
+pub fn token_digest(token: &Token<'_>) -> TokenDigest {
     let mut out = [0; 32];
-    out.copy_from_slice(digest(&SHA256, token.as_bytes()).as_ref());
+    out.copy_from_slice(token.digest().as_ref());
     out
 }
 
@@ -46,56 +55,56 @@ pub struct Verified {
     /// The `kid` of its header.
     pub kid: String,
     /// The key that verified it.
-    pub key: Arc<DecodingKey>,
-}
-
-struct UntilExpiry {
-    leeway: u64,
-}
-
-impl Expiry<TokenDigest, Arc<Verified>> for UntilExpiry {
-    fn expire_after_create(
-        &self,
-        _: &TokenDigest,
-        entry: &Arc<Verified>,
-        _: Instant,
-    ) -> Option<Duration> {
-        Some(Duration::from_secs(
-            entry.claims.exp.saturating_add(self.leeway).saturating_sub(now()),
-        ))
-    }
+    pub key: Arc<PublicKey>,
+    /// Its signature part, as sent.
+    pub signature: Box<str>,
 }
 
 /// The verified-token cache.
 pub struct VerifiedCache {
-    cache: Cache<TokenDigest, Arc<Verified>>,
+    /// `None` when the capacity is 0: nothing is kept.
+    cache: Option<Mutex<LruCache<TokenDigest, Arc<Verified>>>>,
     leeway: u64,
 }
 
 impl VerifiedCache {
-    /// A cache of at most `capacity` tokens, each kept until its `exp` plus `leeway`.
+    /// A cache of at most `capacity` tokens (0: no cache), each served until
+    /// its `exp` plus `leeway`.
     pub fn new(capacity: u64, leeway: u64) -> Self {
-        let cache =
-            Cache::builder().max_capacity(capacity).expire_after(UntilExpiry { leeway }).build();
-        Self { cache, leeway }
+        let capacity = NonZeroUsize::new(usize::try_from(capacity).unwrap_or(usize::MAX));
+        Self { cache: capacity.map(|capacity| Mutex::new(LruCache::new(capacity))), leeway }
     }
 
-    /// The verified token stored under `digest`, if it has not expired.
-    pub fn get(&self, digest: &TokenDigest) -> Option<Arc<Verified>> {
-        self.cache.get(digest).filter(|entry| entry.claims.exp.saturating_add(self.leeway) > now())
+    /// The verified token that is exactly `token`, if it is stored and has not
+    /// expired. The signature text is compared in constant time. An expired
+    /// entry is dropped when found.
+    pub fn get(&self, token: &Token<'_>) -> Option<Arc<Verified>> {
+        let mut cache = self.cache.as_ref()?.lock().unwrap_or_else(PoisonError::into_inner);
+        let digest = token_digest(token);
+        let entry = cache.get(&digest)?;
+        if entry.claims.exp.saturating_add(self.leeway) <= now() {
+            cache.pop(&digest);
+            return None;
+        }
+        verify_slices_are_equal(entry.signature.as_bytes(), token.signature_text().as_bytes())
+            .is_ok()
+            .then(|| Arc::clone(entry))
     }
 
-    /// Stores a token that passed every check.
-    pub fn insert(&self, digest: TokenDigest, verified: Verified) {
+    /// Stores `verified`, a token that passed every check, as `token`; when the
+    /// cache is full, the least recently used entry makes room.
+    pub fn insert(&self, token: &Token<'_>, verified: Arc<Verified>) {
+        let Some(cache) = &self.cache else { return };
         if verified.claims.exp.saturating_add(self.leeway) > now() {
-            self.cache.insert(digest, Arc::new(verified));
+            cache.lock().unwrap_or_else(PoisonError::into_inner).put(token_digest(token), verified);
         }
     }
 
-    /// How many tokens are stored (after pending evictions are applied).
-    pub fn len(&self) -> u64 {
-        self.cache.run_pending_tasks();
-        self.cache.entry_count()
+    /// How many tokens are stored.
+    pub fn len(&self) -> usize {
+        self.cache
+            .as_ref()
+            .map_or(0, |cache| cache.lock().unwrap_or_else(PoisonError::into_inner).len())
     }
 
     /// Whether no token is stored.
@@ -110,43 +119,107 @@ fn now() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
     use serde_json::json;
+    use standins::keys::{SigningKey, jwks};
 
     use super::*;
+    use crate::jwks::KeySet;
 
-    fn verified(exp: u64) -> Verified {
+    fn key() -> Arc<PublicKey> {
+        static KEY: OnceLock<Arc<PublicKey>> = OnceLock::new();
+        KEY.get_or_init(|| {
+            let signing = SigningKey::generate("k").unwrap();
+            let set = KeySet::parse(jwks(&[&signing]).to_string().as_bytes()).unwrap();
+            Arc::clone(set.get("k").unwrap())
+        })
+        .clone()
+    }
+
+    fn verified(token: &Token<'_>, exp: u64) -> Arc<Verified> {
         let claims = serde_json::from_value(json!({
             "sub": "s", "iss": "i", "token_use": "id", "aud": "c", "exp": exp, "iat": 0
         }))
         .unwrap();
-        let key = Arc::new(DecodingKey::from_rsa_raw_components(&[0xc5; 256], &[1, 0, 1]));
-        Verified { claims, kid: "k".into(), key }
+        let signature = token.signature_text().into();
+        Arc::new(Verified { claims, kid: "k".into(), key: key(), signature })
+    }
+
+    fn text(n: usize) -> String {
+        format!("header.payload-{n}.signature-{n}")
+    }
+
+    fn store(cache: &VerifiedCache, text: &str) {
+        let token = Token::new(text).unwrap();
+        cache.insert(&token, verified(&token, now() + 600));
+    }
+
+    fn stored(cache: &VerifiedCache, text: &str) -> bool {
+        cache.get(&Token::new(text).unwrap()).is_some()
     }
 
     #[test]
     fn cache_holds_at_most_its_capacity() {
         let cache = VerifiedCache::new(10, 0);
         for n in 0..200 {
-            cache.insert(token_digest(&format!("token-{n}")), verified(now() + 600));
+            store(&cache, &text(n));
         }
         assert!(cache.len() <= 10, "{} entries", cache.len());
     }
 
     #[test]
-    fn expired_tokens_are_neither_stored_nor_served() {
+    fn a_full_cache_admits_new_tokens_and_drops_the_least_recently_used() {
         let cache = VerifiedCache::new(10, 0);
-        cache.insert(token_digest("old"), verified(now() - 1));
-        assert!(cache.get(&token_digest("old")).is_none());
-        assert!(cache.is_empty());
-
-        let lenient = VerifiedCache::new(10, 60);
-        lenient.insert(token_digest("old"), verified(now() - 1));
-        assert!(lenient.get(&token_digest("old")).is_some(), "within the leeway");
+        for n in 0..10 {
+            store(&cache, &text(n));
+        }
+        // The first ten are popular: each seen many times.
+        for _ in 0..20 {
+            for n in 0..10 {
+                assert!(stored(&cache, &text(n)), "token {n}");
+            }
+        }
+        assert_eq!(cache.len(), 10);
+        // Ten new users arrive; the cache is full of popular tokens.
+        for n in 10..20 {
+            store(&cache, &text(n));
+        }
+        for n in 10..20 {
+            assert!(stored(&cache, &text(n)), "the new token {n} was not admitted");
+        }
+        assert!((0..10).all(|n| !stored(&cache, &text(n))), "the oldest went first");
     }
 
     #[test]
-    fn digests_differ_for_different_tokens() {
-        assert_ne!(token_digest("a.b.c"), token_digest("a.b.d"));
-        assert_eq!(token_digest("a.b.c"), token_digest("a.b.c"));
+    fn same_signing_input_with_another_signature_is_not_a_hit() {
+        let cache = VerifiedCache::new(10, 0);
+        store(&cache, "header.payload.signature");
+        assert!(stored(&cache, "header.payload.signature"));
+        for other in ["header.payload.signaturf", "header.payload.signatur", "header.payload."] {
+            assert!(!stored(&cache, other), "{other}");
+        }
+        assert!(!stored(&cache, "header.payloae.signature"));
+    }
+
+    #[test]
+    fn capacity_zero_keeps_nothing() {
+        let cache = VerifiedCache::new(0, 0);
+        store(&cache, &text(1));
+        assert!(!stored(&cache, &text(1)));
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn expired_tokens_are_neither_stored_nor_served() {
+        let token = Token::new("old.token.sig").unwrap();
+        let cache = VerifiedCache::new(10, 0);
+        cache.insert(&token, verified(&token, now() - 1));
+        assert!(cache.get(&token).is_none());
+        assert!(cache.is_empty());
+
+        let lenient = VerifiedCache::new(10, 60);
+        lenient.insert(&token, verified(&token, now() - 1));
+        assert!(lenient.get(&token).is_some(), "within the leeway");
     }
 }

@@ -1,126 +1,194 @@
-//! Token verification: strict parsing first, then the signature, then the claims.
+//! Token verification: strict parsing first, then the dates, the signature and
+//! the claims.
+//!
+//! [`Token::new`] splits a token at its last dot and hashes the signing input
+//! (`header.payload`) once: that SHA-256 is what the RS256 signature covers,
+//! and what the verified-token cache is keyed by.
 //!
 //! [`parse`] reads a token without trusting it and refuses anything that could
 //! be read two ways: other than three parts, padded or non-URL-safe base64,
 //! JSON that is not an object or names a member twice, an `alg` other than
-//! `RS256`, no `kid`, or a `crit` header. Only then is a key looked up, by the
-//! exact `kid`. [`Verifier::check`] verifies the RS256 signature with
-//! jsonwebtoken, the algorithm coming from configuration and never from the
-//! token, then `exp`, `nbf` and `iat` with the configured leeway (jsonwebtoken's
-//! own default leeway is 60 s and it skips `nbf` unless told; both are set
-//! here), `iss`, `token_use`, and the app client: `aud` for ID tokens,
-//! `client_id` for access tokens, with no fallback from one to the other.
+//! `RS256`, no `kid`, or a `crit` header. The claims are read in the same pass
+//! ([`CognitoClaims::from_json`]). Only then is a key looked up, by the exact
+//! `kid`.
+//!
+//! [`Verifier::check`] decides, in this order: the dates (`exp`, `nbf`, `iat`,
+//! with the configured leeway, so an expired token is refused before any RSA
+//! work and before any key is looked up, see [`Verifier::check_dates`]); the
+//! RS256 signature, with the key parsed once per key set and the algorithm
+//! coming from configuration, never from the token; then `iss`, `token_use`,
+//! and the app client: `aud` for ID tokens, `client_id` for access tokens, with
+//! no fallback from one to the other.
+//!
+//! The signature check is aws-lc-rs's RSASSA-PKCS1-v1_5 SHA-256 verify of the
+//! digest computed here; jsonwebtoken, which rebuilds the RSA key and decodes
+//! the token again on every call, is kept as the reference this verifier is
+//! tested against (`tests/reference.rs`).
 
-use std::collections::HashSet;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::digest::{Digest, SHA256, digest};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
-use shared::{CognitoClaims, TokenUse};
+use serde::Deserializer as _;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use shared::claims::{MemberName, skip_rest};
+use shared::{ClaimsError, CognitoClaims, TokenUse};
 
+use crate::jwks::PublicKey;
 use crate::reason::Reason;
 use crate::settings::Settings;
 
 /// The longest token (or `Authorization` value) read, in bytes.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
-/// A token that parsed strictly, not yet verified.
-pub struct Unverified<'a> {
-    token: &'a str,
-    kid: String,
+/// The most members a JOSE header may have; a Cognito header has two.
+const MAX_HEADER_MEMBERS: usize = 16;
+
+/// A token split at its last dot, with the SHA-256 of its signing input.
+pub struct Token<'a> {
+    signing_input: &'a str,
+    signature: &'a str,
+    digest: Digest,
 }
 
-impl Unverified<'_> {
+impl fmt::Debug for Token<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token([redacted])")
+    }
+}
+
+impl<'a> Token<'a> {
+    /// Splits `text` and hashes its signing input. Refuses a token longer than
+    /// [`MAX_TOKEN_BYTES`] or without a dot; nothing else is read yet.
+    pub fn new(text: &'a str) -> Result<Self, Reason> {
+        if text.len() > MAX_TOKEN_BYTES {
+            return Err(Reason::TooLong);
+        }
+        let (signing_input, signature) = text.rsplit_once('.').ok_or(Reason::Malformed)?;
+        Ok(Self { signing_input, signature, digest: digest(&SHA256, signing_input.as_bytes()) })
+    }
+
+    /// The SHA-256 of `header.payload`.
+    pub fn digest(&self) -> &Digest {
+        &self.digest
+    }
+
+    /// The signature part, as sent (base64url).
+    pub fn signature_text(&self) -> &'a str {
+        self.signature
+    }
+}
+
+/// A token that parsed strictly, not yet verified.
+pub struct Unverified<'t, 'a> {
+    token: &'t Token<'a>,
+    kid: String,
+    claims: CognitoClaims,
+    signature: Vec<u8>,
+}
+
+impl Unverified<'_, '_> {
     /// The `kid` of the header, to look the key up by.
     pub fn kid(&self) -> &str {
         &self.kid
     }
 }
 
-impl fmt::Debug for Unverified<'_> {
+impl fmt::Debug for Unverified<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Unverified").field("kid", &self.kid).field("token", &"[redacted]").finish()
     }
 }
 
-/// The JOSE header members this verifier reads.
-#[derive(Deserialize)]
-struct JoseHeader {
-    alg: String,
-    kid: Option<String>,
-    crit: Option<IgnoredAny>,
-}
-
 /// Reads `token` strictly, without trusting anything in it.
-pub fn parse(token: &str) -> Result<Unverified<'_>, Reason> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(Reason::TooLong);
-    }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(Reason::Malformed);
-    };
-    let header: JoseHeader =
-        serde_json::from_slice(&decode_object(header)?).map_err(|_| Reason::Malformed)?;
-    if header.alg != "RS256" {
-        return Err(Reason::BadAlg);
-    }
-    if header.crit.is_some() {
-        return Err(Reason::CritHeader);
-    }
-    let kid = header.kid.filter(|kid| !kid.is_empty()).ok_or(Reason::NoKid)?;
-    decode_object(payload)?;
-    if signature.is_empty() || URL_SAFE_NO_PAD.decode(signature).is_err() {
+pub fn parse<'t, 'a>(token: &'t Token<'a>) -> Result<Unverified<'t, 'a>, Reason> {
+    let (header, payload) = token.signing_input.split_once('.').ok_or(Reason::Malformed)?;
+    if payload.contains('.') {
         return Err(Reason::Malformed);
     }
-    Ok(Unverified { token, kid })
+    let kid = read_header(&decode(header)?)?;
+    let claims = CognitoClaims::from_json(&decode(payload)?).map_err(|error| match error {
+        ClaimsError::NotAnObject | ClaimsError::DuplicateClaim => Reason::Malformed,
+        ClaimsError::Invalid => Reason::BadClaims,
+    })?;
+    let signature = decode(token.signature)?;
+    Ok(Unverified { token, kid, claims, signature })
 }
 
-/// Decodes one base64url part (no padding, canonical) that must hold a JSON
-/// object whose member names are unique.
-fn decode_object(part: &str) -> Result<Vec<u8>, Reason> {
+/// Decodes one base64url part: not empty, no padding, canonical.
+fn decode(part: &str) -> Result<Vec<u8>, Reason> {
     if part.is_empty() {
         return Err(Reason::Malformed);
     }
-    let bytes = URL_SAFE_NO_PAD.decode(part).map_err(|_| Reason::Malformed)?;
-    let mut json = serde_json::Deserializer::from_slice(&bytes);
-    de::Deserializer::deserialize_map(&mut json, UniqueMembers).map_err(|_| Reason::Malformed)?;
-    json.end().map_err(|_| Reason::Malformed)?;
-    Ok(bytes)
+    URL_SAFE_NO_PAD.decode(part).map_err(|_| Reason::Malformed)
 }
 
-/// Accepts a JSON object whose member names are all different.
-struct UniqueMembers;
+/// The `kid` of a JOSE header that is one JSON object with unique member
+/// names, `alg` exactly `RS256` and no `crit`.
+fn read_header(bytes: &[u8]) -> Result<String, Reason> {
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(Reason::Malformed);
+    }
+    let mut json = serde_json::Deserializer::from_slice(bytes);
+    let header = json.deserialize_map(HeaderVisitor).map_err(|_| Reason::Malformed)??;
+    json.end().map_err(|_| Reason::Malformed)?;
+    if header.alg.as_deref() != Some("RS256") {
+        return Err(Reason::BadAlg);
+    }
+    if header.crit {
+        return Err(Reason::CritHeader);
+    }
+    header.kid.filter(|kid| !kid.is_empty()).ok_or(Reason::NoKid)
+}
 
-impl<'de> Visitor<'de> for UniqueMembers {
-    type Value = ();
+/// The JOSE header members this verifier reads.
+struct Header {
+    alg: Option<String>,
+    kid: Option<String>,
+    crit: bool,
+}
+
+struct HeaderVisitor;
+
+impl<'de> Visitor<'de> for HeaderVisitor {
+    type Value = Result<Header, Reason>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object with unique member names")
+        f.write_str("a JOSE header")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(name) = map.next_key::<String>()? {
-            if !seen.insert(name) {
-                return Err(de::Error::custom("duplicate member name"));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut header = Header { alg: None, kid: None, crit: false };
+        let mut seen: Vec<MemberName<'de>> = Vec::new();
+        while let Some(name) = map.next_key::<MemberName<'de>>()? {
+            if seen.len() == MAX_HEADER_MEMBERS
+                || seen.iter().any(|other| other.as_str() == name.as_str())
+            {
+                skip_rest(&mut map)?;
+                return Ok(Err(Reason::Malformed));
             }
-            map.next_value::<IgnoredAny>()?;
+            match name.as_str() {
+                "alg" => header.alg = map.next_value()?,
+                "kid" => header.kid = map.next_value()?,
+                "crit" => {
+                    map.next_value::<IgnoredAny>()?;
+                    header.crit = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            seen.push(name);
         }
-        Ok(())
+        Ok(Ok(header))
     }
 }
 
-/// Checks signature and claims against the configuration.
+/// Checks dates, signature and claims against the configuration.
 pub struct Verifier {
-    validation: Validation,
+    issuer: String,
     token_use: TokenUse,
     client_ids: Vec<String>,
     leeway: u64,
@@ -129,55 +197,57 @@ pub struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
+            .field("issuer", &self.issuer)
             .field("token_use", &self.token_use)
             .field("client_ids", &self.client_ids)
             .field("leeway", &self.leeway)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
 impl Verifier {
     /// A verifier for the pool, token kind and app clients of `settings`.
     pub fn new(settings: &Settings) -> Self {
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.algorithms = vec![Algorithm::RS256];
-        validation.leeway = settings.clock_skew;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        // The app client is checked below, from the claim that token_use dictates.
-        validation.validate_aud = false;
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         Self {
-            validation,
+            issuer: settings.issuer.clone(),
             token_use: settings.token_use,
             client_ids: settings.client_ids.clone(),
             leeway: settings.clock_skew,
         }
     }
 
-    /// Verifies the signature of `token` with `key`, then its claims.
+    /// The date rules, alone: `exp` passed, `nbf` or `iat` ahead (each beyond
+    /// the leeway). Cheap; [`Verifier::check`] applies them again.
+    pub fn check_dates(&self, token: &Unverified<'_, '_>) -> Result<(), Reason> {
+        let claims = &token.claims;
+        let now = now();
+        // RFC 7519 4.1.4: valid only while the time is before `exp`.
+        if now >= claims.exp.saturating_add(self.leeway) {
+            return Err(Reason::Expired);
+        }
+        if claims.nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(Reason::NotYetValid);
+        }
+        if claims.iat > now.saturating_add(self.leeway) {
+            return Err(Reason::IssuedInFuture);
+        }
+        Ok(())
+    }
+
+    /// Verifies `token`: dates, then its RS256 signature with `key`, then the
+    /// issuer, token kind and app client. The claims, once all hold.
     pub fn check(
         &self,
-        token: &Unverified<'_>,
-        key: &DecodingKey,
+        token: Unverified<'_, '_>,
+        key: &PublicKey,
     ) -> Result<CognitoClaims, Reason> {
-        let claims = jsonwebtoken::decode::<CognitoClaims>(token.token, key, &self.validation)
-            .map_err(|error| match error.kind() {
-                ErrorKind::InvalidSignature | ErrorKind::InvalidRsaKey(_) => Reason::BadSignature,
-                ErrorKind::ExpiredSignature => Reason::Expired,
-                ErrorKind::ImmatureSignature => Reason::NotYetValid,
-                ErrorKind::InvalidIssuer => Reason::WrongIssuer,
-                ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => Reason::BadAlg,
-                ErrorKind::MissingRequiredClaim(_)
-                | ErrorKind::InvalidClaimFormat(_)
-                | ErrorKind::Json(_) => Reason::BadClaims,
-                _ => Reason::Malformed,
-            })?
-            .claims;
-
-        if claims.iat > now().saturating_add(self.leeway) {
-            return Err(Reason::IssuedInFuture);
+        self.check_dates(&token)?;
+        if !key.verifies(token.token.digest(), &token.signature) {
+            return Err(Reason::BadSignature);
+        }
+        let claims = token.claims;
+        if claims.iss != self.issuer {
+            return Err(Reason::WrongIssuer);
         }
         if claims.token_use != self.token_use.as_str() {
             return Err(Reason::WrongTokenUse);

@@ -6,12 +6,19 @@
 //! no custom attributes unless a pre-token-generation trigger adds them). Both
 //! carry `sub`, `iss`, `exp`, `iat`, `auth_time` and `cognito:groups`.
 //!
-//! [`CognitoClaims`] reads both kinds. Numeric dates must be JSON integers that
-//! fit in a `u64`: `"exp": "1700000000"`, `1e300` or `-1` do not deserialize.
+//! [`CognitoClaims`] reads both kinds, in one pass over the JSON: a claim named
+//! twice is refused (JSON parsers disagree on which of the two wins, so a
+//! token that names one twice could be read two ways). Numeric dates must be
+//! JSON integers that fit in a `u64` (`exp`, `iat`, and `nbf` and `auth_time`
+//! when present): `"exp": "1700000000"`, `1e300`, `-1` or `null` do not
+//! deserialize. [`CognitoClaims::from_json`] says which of these rules
+//! a document broke.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Which kind of Cognito token: `id` or `access`.
@@ -58,7 +65,7 @@ impl fmt::Display for TokenUse {
 /// when it is the wrong one. Claims this type does not name (custom attributes,
 /// `scope`, `jti`, …) are in [`CognitoClaims::other`]; [`CognitoClaims::claim_str`]
 /// reads any of them by name.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CognitoClaims {
     /// The user's stable id in the pool.
     pub sub: String,
@@ -67,32 +74,24 @@ pub struct CognitoClaims {
     /// `id` or `access` in a genuine Cognito token.
     pub token_use: String,
     /// The app client, in ID tokens.
-    #[serde(default)]
     pub aud: Option<String>,
     /// The app client, in access tokens.
-    #[serde(default)]
     pub client_id: Option<String>,
     /// Expiry, seconds since the epoch.
     pub exp: u64,
     /// Issue time, seconds since the epoch.
     pub iat: u64,
     /// When the user authenticated, seconds since the epoch.
-    #[serde(default)]
     pub auth_time: Option<u64>,
     /// Not valid before, seconds since the epoch (Cognito does not set it).
-    #[serde(default)]
     pub nbf: Option<u64>,
     /// The user name, in ID tokens.
-    #[serde(default, rename = "cognito:username")]
     pub cognito_username: Option<String>,
     /// The user name, in access tokens.
-    #[serde(default)]
     pub username: Option<String>,
     /// The user's groups in the pool.
-    #[serde(default, rename = "cognito:groups")]
     pub groups: Vec<String>,
     /// Every other claim, by name.
-    #[serde(flatten)]
     pub other: Map<String, Value>,
 }
 
@@ -124,6 +123,173 @@ impl CognitoClaims {
             "username" => self.username.as_deref(),
             _ => self.other.get(name).and_then(Value::as_str),
         }
+    }
+}
+
+/// Why a claims document was refused by [`CognitoClaims::from_json`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimsError {
+    /// When the bytes are not one JSON object.
+    #[error("the claims are not one JSON object")]
+    NotAnObject,
+    /// When the object names a member twice.
+    #[error("a claim is named twice")]
+    DuplicateClaim,
+    /// When a claim that must be there is missing or of the wrong type.
+    #[error("a claim is missing or of the wrong type")]
+    Invalid,
+}
+
+impl CognitoClaims {
+    /// Reads a claims document (a token's decoded payload) and says which rule
+    /// it broke, if any. One pass, no intermediate `Value` for the named claims.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ClaimsError> {
+        if bytes.trim_ascii_start().first() != Some(&b'{') {
+            return Err(ClaimsError::NotAnObject);
+        }
+        let mut json = serde_json::Deserializer::from_slice(bytes);
+        let outcome = json.deserialize_map(ClaimsVisitor).map_err(|error| {
+            if error.is_data() { ClaimsError::Invalid } else { ClaimsError::NotAnObject }
+        })?;
+        json.end().map_err(|_| ClaimsError::NotAnObject)?;
+        outcome
+    }
+}
+
+impl<'de> Deserialize<'de> for CognitoClaims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ClaimsVisitor)?.map_err(de::Error::custom)
+    }
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+pub struct MemberName<'de>(Cow<'de, str>);
+
+impl MemberName<'_> {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name, owned.
+    pub fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = MemberName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(name.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, name: String) -> Result<Self::Value, E> {
+                Ok(MemberName(Cow::Owned(name)))
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// Reads every member of a JSON object that follows the one it broke a rule
+/// in, so that the document is still checked to its end.
+pub fn skip_rest<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Stores the next value in `slot`, or says the member was named twice.
+fn once<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+) -> Result<bool, A::Error> {
+    if slot.is_some() {
+        map.next_value::<IgnoredAny>()?;
+        return Ok(false);
+    }
+    *slot = Some(map.next_value()?);
+    Ok(true)
+}
+
+/// The one pass over a claims object. Its value is `Err` for a broken rule
+/// the JSON itself does not show (a duplicate, a missing claim), so that
+/// [`CognitoClaims::from_json`] can tell them from bad JSON.
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = Result<CognitoClaims, ClaimsError>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of Cognito claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut sub, mut iss, mut token_use) = (None, None, None);
+        let (mut aud, mut client_id) = (None::<Option<String>>, None::<Option<String>>);
+        let (mut exp, mut iat, mut auth_time, mut nbf) = (None, None, None, None);
+        let (mut cognito_username, mut username) = (None::<Option<String>>, None);
+        let mut groups = None;
+        let mut other = Map::new();
+
+        while let Some(name) = map.next_key::<MemberName<'de>>()? {
+            let first = match name.as_str() {
+                "sub" => once(&mut map, &mut sub)?,
+                "iss" => once(&mut map, &mut iss)?,
+                "token_use" => once(&mut map, &mut token_use)?,
+                "aud" => once(&mut map, &mut aud)?,
+                "client_id" => once(&mut map, &mut client_id)?,
+                "exp" => once(&mut map, &mut exp)?,
+                "iat" => once(&mut map, &mut iat)?,
+                "auth_time" => once(&mut map, &mut auth_time)?,
+                "nbf" => once(&mut map, &mut nbf)?,
+                "cognito:username" => once(&mut map, &mut cognito_username)?,
+                "username" => once(&mut map, &mut username)?,
+                "cognito:groups" => once(&mut map, &mut groups)?,
+                _ => {
+                    let value = map.next_value::<Value>()?;
+                    other.insert(name.into_owned(), value).is_none()
+                }
+            };
+            if !first {
+                skip_rest(&mut map)?;
+                return Ok(Err(ClaimsError::DuplicateClaim));
+            }
+        }
+
+        let (Some(sub), Some(iss), Some(token_use), Some(exp), Some(iat)) =
+            (sub, iss, token_use, exp, iat)
+        else {
+            return Ok(Err(ClaimsError::Invalid));
+        };
+        Ok(Ok(CognitoClaims {
+            sub,
+            iss,
+            token_use,
+            aud: aud.flatten(),
+            client_id: client_id.flatten(),
+            exp,
+            iat,
+            auth_time,
+            nbf,
+            cognito_username: cognito_username.flatten(),
+            username: username.flatten(),
+            groups: groups.unwrap_or_default(),
+            other,
+        }))
     }
 }
 
@@ -180,6 +346,42 @@ mod tests {
     fn duplicate_named_claim_does_not_deserialize() {
         let text = r#"{"sub":"a","sub":"b","iss":"i","token_use":"id","exp":1,"iat":1}"#;
         assert!(serde_json::from_str::<CognitoClaims>(text).is_err());
+    }
+
+    #[test]
+    fn from_json_says_which_rule_a_document_broke() {
+        let good = id_claims().to_string();
+        assert!(CognitoClaims::from_json(good.as_bytes()).is_ok());
+        for text in ["[]", "\"x\"", "null", "{", "{} {}", "{\"a\":1}x", "", " "] {
+            assert_eq!(
+                CognitoClaims::from_json(text.as_bytes()),
+                Err(ClaimsError::NotAnObject),
+                "{text}"
+            );
+        }
+        for doubled in [
+            good.replacen('{', r#"{"sub":"x","#, 1),
+            good.replacen('{', r#"{"custom:studio_user_profile":"admin","#, 1),
+            good.replacen('{', r#"{"s\u0075b":"x","#, 1),
+        ] {
+            assert_eq!(
+                CognitoClaims::from_json(doubled.as_bytes()),
+                Err(ClaimsError::DuplicateClaim),
+                "{doubled}"
+            );
+        }
+        let mut value = id_claims();
+        value.as_object_mut().unwrap().remove("sub");
+        assert_eq!(
+            CognitoClaims::from_json(value.to_string().as_bytes()),
+            Err(ClaimsError::Invalid)
+        );
+        value = id_claims();
+        value["nbf"] = Value::Null;
+        assert_eq!(
+            CognitoClaims::from_json(value.to_string().as_bytes()),
+            Err(ClaimsError::Invalid)
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod policy;
 pub mod profile;
 
 pub use arn::{MethodArn, MethodArnError};
-pub use claims::{CognitoClaims, TokenUse};
+pub use claims::{ClaimsError, CognitoClaims, TokenUse};
 pub use context::{AuthorizerContext, ContextError};
 pub use policy::{allow_policy, deny_policy};
 pub use profile::{ProfileNameError, StudioUserProfileName};
