@@ -36,7 +36,8 @@ use tracing::info;
 pub use crate::jwks::{Jwks, JwksError};
 pub use crate::reason::Reason;
 pub use crate::settings::{Settings, SettingsError};
-use crate::verified::{Verified, VerifiedCache};
+pub use crate::verified::Verified;
+use crate::verified::VerifiedCache;
 use crate::verify::Verifier;
 
 /// The error message API Gateway turns into a 401.
@@ -143,6 +144,14 @@ impl Authorizer {
         }
     }
 
+    /// Verifies `token` alone (no event, no policy): the verified token, or
+    /// why it was refused. The same checks and the same verified-token cache
+    /// as [`Authorizer::authorize`]; for callers that hold a bare token, such
+    /// as the benchmarks that compare verifiers.
+    pub async fn verify_token(&self, token: &str) -> Result<Arc<Verified>, Reason> {
+        self.verified(token, &mut Decision::default()).await
+    }
+
     /// `token` once every check of [`verify`] has passed: from the
     /// verified-token cache when this exact token passed them before with a
     /// key the JWKS still serves, else by parsing and verifying it now.
@@ -166,8 +175,7 @@ impl Authorizer {
         let kid = unverified.kid().to_owned();
         let claims = self.verifier.check(unverified, &key)?;
 
-        let signature = token.signature_text().into();
-        let verified = Arc::new(Verified { claims, kid, key, signature });
+        let verified = Arc::new(Verified { claims, kid, key, token: token.text().into() });
         self.verified.insert(&token, Arc::clone(&verified));
         Ok(verified)
     }

@@ -1,16 +1,16 @@
 //! Token verification: strict parsing first, then the dates, the signature and
 //! the claims.
 //!
-//! [`Token::new`] splits a token at its last dot and hashes the signing input
-//! (`header.payload`) once: that SHA-256 is what the RS256 signature covers,
-//! and what the verified-token cache is keyed by.
+//! [`Token::new`] splits a token at its last dot; nothing is decoded yet, so a
+//! token the verified-token cache already holds costs no more than that.
 //!
 //! [`parse`] reads a token without trusting it and refuses anything that could
 //! be read two ways: other than three parts, padded or non-URL-safe base64,
 //! JSON that is not an object or names a member twice, an `alg` other than
 //! `RS256`, no `kid`, or a `crit` header. The claims are read in the same pass
-//! ([`CognitoClaims::from_json`]). Only then is a key looked up, by the exact
-//! `kid`.
+//! ([`CognitoClaims::from_json`]), and the SHA-256 of the signing input
+//! (`header.payload`), which the RS256 signature covers, is computed once. Only
+//! then is a key looked up, by the exact `kid`.
 //!
 //! [`Verifier::check`] decides, in this order: the dates (`exp`, `nbf`, `iat`,
 //! with the configured leeway, so an expired token is refused before any RSA
@@ -46,11 +46,11 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// The most members a JOSE header may have; a Cognito header has two.
 const MAX_HEADER_MEMBERS: usize = 16;
 
-/// A token split at its last dot, with the SHA-256 of its signing input.
+/// A token split at its last dot.
 pub struct Token<'a> {
+    text: &'a str,
     signing_input: &'a str,
     signature: &'a str,
-    digest: Digest,
 }
 
 impl fmt::Debug for Token<'_> {
@@ -60,50 +60,45 @@ impl fmt::Debug for Token<'_> {
 }
 
 impl<'a> Token<'a> {
-    /// Splits `text` and hashes its signing input. Refuses a token longer than
-    /// [`MAX_TOKEN_BYTES`] or without a dot; nothing else is read yet.
+    /// Splits `text`. Refuses a token longer than [`MAX_TOKEN_BYTES`] or
+    /// without a dot; nothing else is read yet.
     pub fn new(text: &'a str) -> Result<Self, Reason> {
         if text.len() > MAX_TOKEN_BYTES {
             return Err(Reason::TooLong);
         }
         let (signing_input, signature) = text.rsplit_once('.').ok_or(Reason::Malformed)?;
-        Ok(Self { signing_input, signature, digest: digest(&SHA256, signing_input.as_bytes()) })
+        Ok(Self { text, signing_input, signature })
     }
 
-    /// The SHA-256 of `header.payload`.
-    pub fn digest(&self) -> &Digest {
-        &self.digest
-    }
-
-    /// The signature part, as sent (base64url).
-    pub fn signature_text(&self) -> &'a str {
-        self.signature
+    /// The whole token, as sent.
+    pub fn text(&self) -> &'a str {
+        self.text
     }
 }
 
 /// A token that parsed strictly, not yet verified.
-pub struct Unverified<'t, 'a> {
-    token: &'t Token<'a>,
+pub struct Unverified {
     kid: String,
     claims: CognitoClaims,
     signature: Vec<u8>,
+    digest: Digest,
 }
 
-impl Unverified<'_, '_> {
+impl Unverified {
     /// The `kid` of the header, to look the key up by.
     pub fn kid(&self) -> &str {
         &self.kid
     }
 }
 
-impl fmt::Debug for Unverified<'_, '_> {
+impl fmt::Debug for Unverified {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Unverified").field("kid", &self.kid).field("token", &"[redacted]").finish()
     }
 }
 
 /// Reads `token` strictly, without trusting anything in it.
-pub fn parse<'t, 'a>(token: &'t Token<'a>) -> Result<Unverified<'t, 'a>, Reason> {
+pub fn parse(token: &Token<'_>) -> Result<Unverified, Reason> {
     let (header, payload) = token.signing_input.split_once('.').ok_or(Reason::Malformed)?;
     if payload.contains('.') {
         return Err(Reason::Malformed);
@@ -114,7 +109,8 @@ pub fn parse<'t, 'a>(token: &'t Token<'a>) -> Result<Unverified<'t, 'a>, Reason>
         ClaimsError::Invalid => Reason::BadClaims,
     })?;
     let signature = decode(token.signature)?;
-    Ok(Unverified { token, kid, claims, signature })
+    let digest = digest(&SHA256, token.signing_input.as_bytes());
+    Ok(Unverified { kid, claims, signature, digest })
 }
 
 /// Decodes one base64url part: not empty, no padding, canonical.
@@ -218,7 +214,7 @@ impl Verifier {
 
     /// The date rules, alone: `exp` passed, `nbf` or `iat` ahead (each beyond
     /// the leeway). Cheap; [`Verifier::check`] applies them again.
-    pub fn check_dates(&self, token: &Unverified<'_, '_>) -> Result<(), Reason> {
+    pub fn check_dates(&self, token: &Unverified) -> Result<(), Reason> {
         let claims = &token.claims;
         let now = now();
         // RFC 7519 4.1.4: valid only while the time is before `exp`.
@@ -236,13 +232,9 @@ impl Verifier {
 
     /// Verifies `token`: dates, then its RS256 signature with `key`, then the
     /// issuer, token kind and app client. The claims, once all hold.
-    pub fn check(
-        &self,
-        token: Unverified<'_, '_>,
-        key: &PublicKey,
-    ) -> Result<CognitoClaims, Reason> {
+    pub fn check(&self, token: Unverified, key: &PublicKey) -> Result<CognitoClaims, Reason> {
         self.check_dates(&token)?;
-        if !key.verifies(token.token.digest(), &token.signature) {
+        if !key.verifies(&token.digest, &token.signature) {
             return Err(Reason::BadSignature);
         }
         let claims = token.claims;
