@@ -71,11 +71,11 @@ fn main() {
         let request = extract::request(black_box(&events[i])).unwrap();
         black_box(extract::bearer(request.authorization.unwrap()).map(str::len).unwrap());
     });
-    time("Token::new (SHA-256 of signing input)", |i| {
+    time("Token::new (split)", |i| {
         black_box(Token::new(black_box(&tokens[i])).unwrap());
     });
     let parsed: Vec<Token<'_>> = tokens.iter().map(|t| Token::new(t).unwrap()).collect();
-    time("verify::parse", |i| {
+    time("verify::parse (with the SHA-256)", |i| {
         black_box(verify::parse(black_box(&parsed[i])).unwrap());
     });
     time("parse + Verifier::check", |i| {
@@ -96,8 +96,8 @@ fn main() {
     time("verified cache: miss + insert", |i| {
         black_box(cache.get(&parsed[i]));
         let (claims, kid, key) = claims[i].clone();
-        let signature = parsed[i].signature_text().into();
-        cache.insert(&parsed[i], Arc::new(Verified { claims, kid, key, signature }));
+        let token = parsed[i].text().into();
+        cache.insert(&parsed[i], Arc::new(Verified { claims, kid, key, token }));
     });
     time("verified cache: hit", |i| {
         black_box(cache.get(&parsed[i]).unwrap());
@@ -114,7 +114,7 @@ fn main() {
         let request = extract::request(black_box(&events[0])).unwrap();
         black_box(extract::bearer(request.authorization.unwrap()).map(str::len).unwrap());
     });
-    time_hot("Token::new (SHA-256 of signing input)", || {
+    time_hot("Token::new (split)", || {
         black_box(Token::new(black_box(&tokens[0])).unwrap());
     });
     time_hot("verified cache: hit", || {

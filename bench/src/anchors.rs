@@ -3,8 +3,10 @@
 //! The same token file is verified by three processes, each pinned to one core
 //! and each fetching the JWKS once from the same loopback server:
 //!
-//! - studio-gate: `studio-gate-bench verify`, i.e. [`verify_file`], which puts
-//!   each token in a REQUEST event and calls [`authorizer::Authorizer::authorize`];
+//! - studio-gate: `studio-gate-bench verify`, i.e. [`verify_file`], which calls
+//!   [`authorizer::Authorizer::verify_token`] on each token (the checks and the
+//!   verified-token cache of a decision, without the event and the policy; item
+//!   1 times the whole decision);
 //! - aws-jwt-verify: `anchors/aws-jwt-verify.cjs`, `CognitoJwtVerifier.verifySync`
 //!   after `cacheJwks` with the fetched JWKS;
 //! - PyJWT: `anchors/pyjwt_verify.py`, `PyJWKClient` and `jwt.decode`.
@@ -17,14 +19,13 @@
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use authorizer::{Authorizer, Unauthorized};
-use aws_lambda_events::apigw::ApiGatewayCustomAuthorizerResponse;
+use authorizer::{Authorizer, Reason, Verified};
 use serde::{Deserialize, Serialize};
 
 use crate::BenchError;
-use crate::events::{is_allow, request_event};
 use crate::tokens::{self, PoolFacts};
 
 /// Tokens per block: each block is verified fresh, then again.
@@ -100,18 +101,17 @@ pub fn verify_file(tokens_path: &Path, facts: &PoolFacts) -> Result<VerifyOutcom
     let ready = started.elapsed();
 
     let tokens = tokens::read_tokens(tokens_path)?;
-    let events: Vec<_> = tokens.iter().map(|token| request_event(token)).collect();
     let (mut fresh, mut repeat) = (Duration::ZERO, Duration::ZERO);
     let (mut accepted_fresh, mut accepted_repeat) = (0, 0);
-    let mut answers = Vec::with_capacity(BLOCK);
+    let mut verified = Vec::with_capacity(BLOCK);
     runtime.block_on(async {
-        for block in events.chunks(BLOCK) {
-            let (took, allowed) = decide_block(&authorizer, block, &mut answers).await;
+        for block in tokens.chunks(BLOCK) {
+            let (took, accepted) = verify_block(&authorizer, block, &mut verified).await;
             fresh += took;
-            accepted_fresh += allowed;
-            let (took, allowed) = decide_block(&authorizer, block, &mut answers).await;
+            accepted_fresh += accepted;
+            let (took, accepted) = verify_block(&authorizer, block, &mut verified).await;
             repeat += took;
-            accepted_repeat += allowed;
+            accepted_repeat += accepted;
         }
     });
 
@@ -128,21 +128,23 @@ pub fn verify_file(tokens_path: &Path, facts: &PoolFacts) -> Result<VerifyOutcom
     })
 }
 
-/// Decides every event of `block`; returns the time the decisions took and
-/// how many were Allow. The answers are kept in `answers` and checked after
-/// the clock stops, as the anchors' claims are: only the decisions are timed.
-async fn decide_block(
+/// Verifies every token of `block` as the anchors do: the token in, its
+/// verified claims out (`Authorizer::verify_token`: the same checks and
+/// verified-token cache as a decision, without the event and the policy);
+/// returns the time it took and how many were accepted. The results are kept
+/// in `verified` and counted after the clock stops, as the anchors' are.
+async fn verify_block(
     authorizer: &Authorizer,
-    block: &[serde_json::Value],
-    answers: &mut Vec<Result<ApiGatewayCustomAuthorizerResponse, Unauthorized>>,
+    block: &[String],
+    verified: &mut Vec<Result<Arc<Verified>, Reason>>,
 ) -> (Duration, usize) {
-    answers.clear();
+    verified.clear();
     let started = Instant::now();
-    for event in block {
-        answers.push(authorizer.authorize(event).await);
+    for token in block {
+        verified.push(authorizer.verify_token(token).await);
     }
     let took = started.elapsed();
-    (took, answers.iter().filter(|answer| is_allow(answer)).count())
+    (took, verified.iter().filter(|outcome| outcome.is_ok()).count())
 }
 
 /// Runs `program args` pinned to `core` with `taskset`, waits at most
