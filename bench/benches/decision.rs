@@ -11,6 +11,10 @@
 //!   iteration. [`FRESH`] tokens are minted up front; a new authorizer (keys
 //!   fetched and cached, outside the timing) takes over every [`FRESH`]
 //!   iterations, so no timed decision can be answered from a verified-token cache;
+//! - `decision/fresh_token_paired`: the same, with the bare RS256 check of
+//!   each token timed just before its decision; the two totals go to
+//!   `paired.json` under `CRITERION_HOME`, and their ratio is the goal's
+//!   figure, since both were measured over the same stretch of time;
 //! - `decision/repeat_token`: the same token again and again;
 //! - `decision/repeat_token_small_event`: the same, in a TOKEN event, to show
 //!   what reading a full REQUEST event costs;
@@ -26,6 +30,7 @@
 
 #![allow(missing_docs, clippy::expect_used)]
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -50,6 +55,8 @@ struct Fixture {
     tokens: Vec<String>,
     events: Vec<Value>,
     event_texts: Vec<Vec<u8>>,
+    bare: Vec<BareCheck>,
+    paired: Cell<(Duration, Duration)>,
     expired: Value,
     bad_alg: Value,
 }
@@ -68,7 +75,12 @@ impl Fixture {
         let event_texts = events.iter().map(|event| event.to_string().into_bytes()).collect();
         let expired = request_event(&set.expired().expect("an expired token"));
         let bad_alg = request_event(&set.bad_alg().expect("a bad-alg token"));
-        Self { runtime, server, jwks, tokens, events, event_texts, expired, bad_alg }
+        let bare = tokens
+            .iter()
+            .map(|token| BareCheck::new(&jwks, token).expect("the bare check"))
+            .collect();
+        let paired = Cell::new((Duration::ZERO, Duration::ZERO));
+        Self { runtime, server, jwks, tokens, events, event_texts, bare, paired, expired, bad_alg }
     }
 
     /// A new authorizer with its keys fetched and cached, and no token seen.
@@ -121,6 +133,48 @@ impl Fixture {
     }
 }
 
+impl Fixture {
+    /// Like [`Fixture::time_fresh`], and before each decision the bare RS256
+    /// check of the same token, timed apart: the two totals, kept in
+    /// `paired`, were measured over the same stretch of time, token by token,
+    /// so their ratio holds when the machine's speed drifts between benchmarks.
+    fn time_fresh_paired(&self, iters: u64) -> Duration {
+        let (mut decisions, mut bare) = self.paired.get();
+        let mut left = usize::try_from(iters).unwrap_or(usize::MAX);
+        while left > 0 {
+            let authorizer = self.authorizer();
+            let batch = left.min(FRESH);
+            self.runtime.block_on(async {
+                for (text, check) in self.event_texts[..batch].iter().zip(&self.bare) {
+                    let event: Value = serde_json::from_slice(text).expect("an event");
+                    let start = Instant::now();
+                    black_box(check.verify_parsed());
+                    let middle = Instant::now();
+                    let _ = black_box(authorizer.authorize(black_box(&event)).await);
+                    decisions += middle.elapsed();
+                    bare += middle - start;
+                }
+            });
+            left -= batch;
+        }
+        self.paired.set((decisions, bare));
+        decisions
+    }
+}
+
+/// Writes the paired totals to `paired.json` under `CRITERION_HOME`, for the
+/// report: `{"decision_ns": …, "bare_ns": …}`.
+fn write_paired(fx: &Fixture) {
+    let (decisions, bare) = fx.paired.get();
+    let Some(home) = std::env::var_os("CRITERION_HOME") else { return };
+    let json = serde_json::json!({
+        "decision_ns": decisions.as_nanos() as f64,
+        "bare_ns": bare.as_nanos() as f64,
+    });
+    let path = std::path::Path::new(&home).join("paired.json");
+    std::fs::write(&path, json.to_string()).expect("writing paired.json");
+}
+
 fn decision(c: &mut Criterion) {
     let fx = Fixture::new();
     {
@@ -133,6 +187,10 @@ fn decision(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("decision");
     group.bench_function("fresh_token", |b| b.iter_custom(|iters| fx.time_fresh(iters)));
+    group.bench_function("fresh_token_paired", |b| {
+        b.iter_custom(|iters| fx.time_fresh_paired(iters));
+    });
+    write_paired(&fx);
     let same = fx.authorizer();
     let small = token_event(&fx.tokens[0]);
     for (name, event) in [
