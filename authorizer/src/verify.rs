@@ -162,6 +162,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
             if seen.len() == MAX_HEADER_MEMBERS
                 || seen.iter().any(|other| other.as_str() == name.as_str())
             {
+                map.next_value::<IgnoredAny>()?;
                 skip_rest(&mut map)?;
                 return Ok(Err(Reason::Malformed));
             }
@@ -253,4 +254,32 @@ impl Verifier {
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_member_named_twice_is_a_broken_rule_read_to_the_end() {
+        for text in [
+            r#"{"alg":"RS256","alg":"RS256","kid":"k"}"#,
+            r#"{"kid":"k","k\u0069d":"other","alg":"RS256"}"#,
+        ] {
+            let mut json = serde_json::Deserializer::from_slice(text.as_bytes());
+            let outcome = json.deserialize_map(HeaderVisitor).expect("the JSON itself is good");
+            assert!(matches!(outcome, Err(Reason::Malformed)), "{text}");
+            json.end().expect("read to its end");
+        }
+    }
+
+    #[test]
+    fn a_header_of_more_than_sixteen_members_is_malformed() {
+        let members: Vec<String> = (0..17).map(|n| format!(r#""m{n}":0"#)).collect();
+        let text = format!(r#"{{"alg":"RS256","kid":"k",{}}}"#, members.join(","));
+        assert_eq!(read_header(text.as_bytes()), Err(Reason::Malformed));
+        let members: Vec<String> = (0..14).map(|n| format!(r#""m{n}":0"#)).collect();
+        let text = format!(r#"{{"alg":"RS256","kid":"k",{}}}"#, members.join(","));
+        assert_eq!(read_header(text.as_bytes()), Ok("k".to_owned()));
+    }
 }

@@ -205,8 +205,9 @@ impl<'de> Deserialize<'de> for MemberName<'de> {
     }
 }
 
-/// Reads every member of a JSON object that follows the one it broke a rule
-/// in, so that the document is still checked to its end.
+/// Reads the members of a JSON object that are still to come (call it after
+/// reading a member's value), so that a document refused for a rule the JSON
+/// does not show is still checked to its end.
 pub fn skip_rest<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
     Ok(())
